@@ -1,0 +1,21 @@
+"""What one pre-generated audio cue says: the contract between the content and the audio build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CueSpec:
+    """One cue to render.
+
+    ``id`` is stable and dotted (``step.upper_back.3``, ``prompt.welcome``, ``faq.crack_safety``);
+    the speech renderer looks cues up by it in ``audio/manifest.json``.
+    """
+
+    id: str
+    text: str
+    #: A countdown of this many seconds follows the speech, ending with a distinct tone.
+    hold_seconds: int | None = None
+    #: A short chime before the speech marks a new step.
+    chime: bool = False
