@@ -1,0 +1,227 @@
+"""Reads the YAML files beside this module once and validates them into ``Content``.
+
+A broken file fails with a ``ContentError`` naming the file and the field, e.g.
+``routines.yaml: routines[0].steps[2].hold_seconds: must be a whole number from 1 to 240``.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from skill.content.model import Content, FaqEntry, IntentSamples, Routine, Side, Step
+
+CONTENT_DIR = Path(__file__).resolve().parent
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_PLACEHOLDERS = {"routine_names", "default_routine"}
+_TEMPLATE_FIELDS = {
+    "routine_intro": {"name", "summary"},
+    "routine_done": {"name"},
+    "step": {"number", "count", "say"},
+    "hold": {"seconds"},
+}
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+T = TypeVar("T")
+
+
+class ContentError(ValueError):
+    """A content file is missing, unreadable or invalid; the message names file and field."""
+
+
+class _Reader:
+    """Typed access to one parsed file, with error messages that name the field."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, where: str, problem: str) -> ContentError:
+        return ContentError(f"{self.file}: {where}: {problem}")
+
+    def mapping(self, value: Any, where: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(where, "must be a mapping")
+        return value
+
+    def items(self, value: Any, where: str) -> list[Any]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(where, "must be a non-empty list")
+        return value
+
+    def text(self, data: Mapping[str, Any], key: str, where: str) -> str:
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{where}.{key}" if where else key, "must be a non-empty string")
+        return " ".join(value.split())
+
+    def ident(self, data: Mapping[str, Any], key: str, where: str) -> str:
+        value = self.text(data, key, where)
+        if not _ID.match(value):
+            raise self.fail(f"{where}.{key}", "must be lower_snake_case")
+        return value
+
+    def texts(self, data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(f"{where}.{key}", "must be a list of non-empty strings")
+        return tuple(" ".join(v.split()) for v in value)
+
+    def each(
+        self, values: list[Any], where: str, build: Callable[[Mapping[str, Any], str], T]
+    ) -> tuple[T, ...]:
+        built = []
+        for index, raw in enumerate(values):
+            at = f"{where}[{index}]"
+            built.append(build(self.mapping(raw, at), at))
+        return tuple(built)
+
+    def unique(self, ids: list[str], where: str) -> None:
+        seen: set[str] = set()
+        for value in ids:
+            if value in seen:
+                raise self.fail(where, f"duplicate id {value!r}")
+            seen.add(value)
+
+
+def _read(directory: Path, name: str) -> tuple[_Reader, Mapping[str, Any]]:
+    path = directory / name
+    reader = _Reader(name)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except OSError as exc:
+        raise ContentError(f"{name}: cannot be read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark else ""
+        raise ContentError(f"{name}: is not valid YAML{line}") from None
+    return reader, reader.mapping(data, "(top level)")
+
+
+def _step(r: _Reader, data: Mapping[str, Any], at: str) -> Step:
+    hold = data.get("hold_seconds")
+    if hold is not None and (isinstance(hold, bool) or not isinstance(hold, int)) or (
+        isinstance(hold, int) and not 1 <= hold <= 240
+    ):
+        raise r.fail(f"{at}.hold_seconds", "must be a whole number from 1 to 240")
+    side = data.get("side")
+    if side is not None and side not in {s.value for s in Side}:
+        raise r.fail(f"{at}.side", "must be left, right or both")
+    return Step(
+        id=r.ident(data, "id", at),
+        title=r.text(data, "title", at),
+        say=r.text(data, "say", at),
+        card=r.text(data, "card", at),
+        hold_seconds=hold,
+        side=Side(side) if side else None,
+    )
+
+
+def _routine(r: _Reader, data: Mapping[str, Any], at: str) -> Routine:
+    suits = data.get("suits_spine_condition")
+    if not isinstance(suits, bool):
+        raise r.fail(f"{at}.suits_spine_condition", "must be true or false")
+    steps = r.each(
+        r.items(data.get("steps"), f"{at}.steps"),
+        f"{at}.steps",
+        lambda d, w: _step(r, d, w),
+    )
+    r.unique([s.id for s in steps], f"{at}.steps")
+    return Routine(
+        id=r.ident(data, "id", at),
+        name=r.text(data, "name", at),
+        synonyms=r.texts(data, "synonyms", at),
+        suits_spine_condition=suits,
+        summary=r.text(data, "summary", at),
+        steps=steps,
+    )
+
+
+def _faq(r: _Reader, data: Mapping[str, Any], at: str) -> FaqEntry:
+    return FaqEntry(
+        id=r.ident(data, "id", at),
+        name=r.text(data, "name", at),
+        synonyms=r.texts(data, "synonyms", at),
+        answer=r.text(data, "answer", at),
+    )
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _prompts(
+    r: _Reader, data: Mapping[str, Any], fill: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    raw = r.mapping(data.get("prompts"), "prompts")
+    prompts = {}
+    for key in raw:
+        text = r.text(raw, key, "prompts")
+        unknown = _fields(text) - _PLACEHOLDERS
+        if unknown:
+            raise r.fail(f"prompts.{key}", f"unknown placeholder {{{sorted(unknown)[0]}}}")
+        prompts[key] = text.format(**fill)
+    raw_templates = r.mapping(data.get("templates"), "templates")
+    templates = {}
+    for key, allowed in _TEMPLATE_FIELDS.items():
+        text = r.text(raw_templates, key, "templates")
+        if not _fields(text) <= allowed:
+            raise r.fail(f"templates.{key}", f"may only use {sorted(allowed)}")
+        templates[key] = text
+    return prompts, templates
+
+
+def _intents(r: _Reader, data: Mapping[str, Any]) -> IntentSamples:
+    custom = r.mapping(data.get("intents"), "intents")
+    builtins = r.mapping(data.get("builtins"), "builtins")
+    return IntentSamples(
+        invocation_name=r.text(data, "invocation_name", ""),
+        custom={name: r.texts(custom, name, "intents") for name in custom},
+        builtins={name: r.texts(builtins, name, "builtins") for name in builtins},
+    )
+
+
+def _spoken_list(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + f", or {names[-1]}" if len(names) > 1 else names[0]
+
+
+def load_content_from(directory: Path) -> Content:
+    """Load and validate every content file in ``directory``; raises ``ContentError``."""
+    r, data = _read(directory, "routines.yaml")
+    routines = r.each(r.items(data.get("routines"), "routines"), "routines", lambda d, w: _routine(r, d, w))
+    r.unique([routine.id for routine in routines], "routines")
+    default = r.ident(data, "default", "")
+    by_id = {routine.id: routine for routine in routines}
+    if default not in by_id:
+        raise r.fail("default", f"names no routine ({default!r})")
+
+    fr, faq_data = _read(directory, "faq.yaml")
+    faq = fr.each(fr.items(faq_data.get("faq"), "faq"), "faq", lambda d, w: _faq(fr, d, w))
+    fr.unique([entry.id for entry in faq], "faq")
+
+    pr, prompt_data = _read(directory, "prompts.yaml")
+    fill = {
+        "routine_names": _spoken_list([routine.name for routine in routines]),
+        "default_routine": by_id[default].name,
+    }
+    prompts, templates = _prompts(pr, prompt_data, fill)
+
+    ir, intent_data = _read(directory, "intents.yaml")
+    return Content(
+        routines=routines,
+        default_routine_id=default,
+        faq=faq,
+        prompts=prompts,
+        templates=templates,
+        intents=_intents(ir, intent_data),
+    )
+
+
+@lru_cache(maxsize=1)
+def load_content() -> Content:
+    """The bundled content, loaded and validated once per process."""
+    return load_content_from(CONTENT_DIR)

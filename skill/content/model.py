@@ -1,0 +1,127 @@
+"""The typed content: what the loader builds and the state machine reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+
+from skill.cues import CueSpec
+from skill.numbers import words
+from skill.reply import Line
+
+
+class Side(StrEnum):
+    LEFT = "left"
+    RIGHT = "right"
+    BOTH = "both"
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    say: str
+    card: str
+    hold_seconds: int | None = None
+    side: Side | None = None
+
+
+@dataclass(frozen=True)
+class Routine:
+    id: str
+    name: str
+    synonyms: tuple[str, ...]
+    #: Safe to guide for someone with osteoporosis or a spine condition.
+    suits_spine_condition: bool
+    summary: str
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    id: str
+    name: str
+    synonyms: tuple[str, ...]
+    answer: str
+
+
+@dataclass(frozen=True)
+class IntentSamples:
+    invocation_name: str
+    #: Custom intent name -> sample utterances.
+    custom: Mapping[str, tuple[str, ...]]
+    #: Built-in intent name (``AMAZON.*``) -> extra samples (often none).
+    builtins: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Content:
+    routines: tuple[Routine, ...]
+    default_routine_id: str
+    faq: tuple[FaqEntry, ...]
+    #: Fixed prompts by key, placeholders already filled.
+    prompts: Mapping[str, str]
+    #: Per-routine and per-step templates (``routine_intro``, ``routine_done``, ``step``, ``hold``).
+    templates: Mapping[str, str]
+    intents: IntentSamples
+
+    @cached_property
+    def _routines_by_id(self) -> dict[str, Routine]:
+        return {routine.id: routine for routine in self.routines}
+
+    @cached_property
+    def _faq_by_id(self) -> dict[str, FaqEntry]:
+        return {entry.id: entry for entry in self.faq}
+
+    @property
+    def default_routine(self) -> Routine:
+        return self._routines_by_id[self.default_routine_id]
+
+    def routine(self, routine_id: str | None) -> Routine | None:
+        return self._routines_by_id.get(routine_id) if routine_id else None
+
+    def faq_entry(self, faq_id: str | None) -> FaqEntry | None:
+        return self._faq_by_id.get(faq_id) if faq_id else None
+
+    # What is said, as lines carrying their cue ids.
+
+    def prompt(self, key: str) -> Line:
+        return Line(self.prompts[key], cue=f"prompt.{key}")
+
+    def intro_line(self, routine: Routine) -> Line:
+        text = self.templates["routine_intro"].format(name=routine.name, summary=routine.summary)
+        return Line(text, cue=f"routine.{routine.id}.intro")
+
+    def done_line(self, routine: Routine) -> Line:
+        return Line(
+            self.templates["routine_done"].format(name=routine.name),
+            cue=f"routine.{routine.id}.done",
+        )
+
+    def step_line(self, routine: Routine, index: int) -> Line:
+        step = routine.steps[index]
+        text = self.templates["step"].format(
+            number=words(index + 1), count=words(len(routine.steps)), say=step.say
+        )
+        if step.hold_seconds:
+            text += " " + self.templates["hold"].format(seconds=words(step.hold_seconds))
+        return Line(text, cue=f"step.{routine.id}.{index + 1}")
+
+    def faq_line(self, entry: FaqEntry) -> Line:
+        return Line(entry.answer, cue=f"faq.{entry.id}")
+
+    def cue_specs(self) -> list[CueSpec]:
+        """Every cue the skill can play, for ``workout-planner audio build``."""
+        specs = [CueSpec(line.cue or "", line.text) for line in map(self.prompt, self.prompts)]
+        for routine in self.routines:
+            for line in (self.intro_line(routine), self.done_line(routine)):
+                specs.append(CueSpec(line.cue or "", line.text))
+            for index, step in enumerate(routine.steps):
+                line = self.step_line(routine, index)
+                specs.append(
+                    CueSpec(line.cue or "", line.text, hold_seconds=step.hold_seconds, chime=True)
+                )
+        specs.extend(CueSpec(f"faq.{entry.id}", entry.answer) for entry in self.faq)
+        return specs

@@ -1,0 +1,74 @@
+"""Named guards: predicates over the context. Their names appear in the diagram and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from skill.content import Routine
+from skill.machine.events import Ctx, Event
+from skill.state import Screening, State
+
+Guard = Callable[[Ctx], bool]
+
+
+def chosen_routine(ctx: Ctx) -> Routine | None:
+    """The routine a start (or a "yes" to an offer) refers to."""
+    if ctx.turn.event is Event.START_ROUTINE and ctx.turn.routine is not None:
+        return ctx.content.routine(ctx.turn.routine)
+    if ctx.session.state is State.SCREENING:
+        return ctx.content.routine(ctx.session.pending_routine_id)
+    if ctx.session.state in (State.RESUME_OFFER, State.FINISHED):
+        return ctx.content.routine(ctx.session.routine_id)
+    return ctx.content.default_routine
+
+
+def routine_unrecognised(ctx: Ctx) -> bool:
+    return chosen_routine(ctx) is None
+
+
+def screening_unknown(ctx: Ctx) -> bool:
+    return ctx.session.screening is None
+
+
+def routine_unsuitable(ctx: Ctx) -> bool:
+    routine = chosen_routine(ctx)
+    return (
+        ctx.session.screening is Screening.YES
+        and routine is not None
+        and not routine.suits_spine_condition
+    )
+
+
+def pending_suits_condition(ctx: Ctx) -> bool:
+    """Answering "yes" to screening: the routine asked for is still fine to guide."""
+    routine = ctx.content.routine(ctx.session.pending_routine_id)
+    return routine is not None and routine.suits_spine_condition
+
+
+def has_pending(ctx: Ctx) -> bool:
+    return ctx.content.routine(ctx.session.pending_routine_id) is not None
+
+
+def in_routine(ctx: Ctx) -> bool:
+    return ctx.session.in_routine
+
+
+def on_last_step(ctx: Ctx) -> bool:
+    routine = ctx.content.routine(ctx.session.routine_id)
+    return routine is not None and ctx.session.step_index >= len(routine.steps) - 1
+
+
+def has_routine(ctx: Ctx) -> bool:
+    return ctx.content.routine(ctx.session.routine_id) is not None
+
+
+def pain_last_time(ctx: Ctx) -> bool:
+    return ctx.turn.memory.pain_last_time
+
+
+def has_unfinished(ctx: Ctx) -> bool:
+    return ctx.content.routine(ctx.turn.memory.unfinished_routine_id) is not None
+
+
+def first_visit(ctx: Ctx) -> bool:
+    return not ctx.turn.memory.known

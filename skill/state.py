@@ -1,0 +1,96 @@
+"""The conversation's typed session state, kept in Alexa's session attributes between turns.
+
+One dataclass with ``to_attributes()`` / ``from_attributes()`` and a version field: handlers never
+touch attribute keys by hand. Unknown, corrupt or future attributes recover to a safe state
+(the menu) instead of raising.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from typing import Any
+
+SESSION_VERSION = 1
+#: The one key the state lives under, so other attributes (e.g. the SDK's) never collide.
+ATTRIBUTE_KEY = "workoutPlanner"
+
+
+class State(StrEnum):
+    READY = "ready"  # the menu: launched, nothing in progress
+    RESUME_OFFER = "resume_offer"  # offered to pick up an unfinished routine
+    SCREENING = "screening"  # asked about osteoporosis or a spine condition
+    IN_STEP = "in_step"
+    PAUSED = "paused"
+    ASIDE = "aside"  # answered a question mid-routine; "next" picks up at the same step
+    PAIN_STOPPED = "pain_stopped"
+    FINISHED = "finished"
+    CONFIRM_DELETE = "confirm_delete"
+    ENDED = "ended"  # the session is over
+
+
+class Screening(StrEnum):
+    """The answer to "do you have osteoporosis or a spine condition?"."""
+
+    YES = "yes"
+    NO = "no"
+
+
+#: States in which a routine is under way: "it hurts" there stops that routine.
+ROUTINE_STATES = frozenset({State.IN_STEP, State.PAUSED, State.ASIDE})
+
+
+@dataclass(frozen=True)
+class SessionState:
+    version: int = SESSION_VERSION
+    state: State = State.READY
+    routine_id: str | None = None
+    step_index: int = 0
+    #: The routine asked for before the screening question, started once it is answered.
+    pending_routine_id: str | None = None
+    #: The last question answered, for "repeat".
+    faq_topic: str | None = None
+    screening: Screening | None = None
+
+    @property
+    def in_routine(self) -> bool:
+        return self.state in ROUTINE_STATES and self.routine_id is not None
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {ATTRIBUTE_KEY: {f.name: getattr(self, f.name) for f in fields(self)}}
+
+    @classmethod
+    def from_attributes(cls, attributes: Mapping[str, Any] | None) -> SessionState:
+        """Read the state back; anything unreadable falls back to the menu, never raises."""
+        raw = attributes.get(ATTRIBUTE_KEY) if isinstance(attributes, Mapping) else None
+        if not isinstance(raw, Mapping) or raw.get("version") != SESSION_VERSION:
+            return cls()
+        try:
+            state = State(raw.get("state"))
+            screening = Screening(raw["screening"]) if raw.get("screening") else None
+        except (ValueError, TypeError):
+            return cls()
+        step_index = raw.get("step_index", 0)
+        if isinstance(step_index, bool) or not isinstance(step_index, int) or step_index < 0:
+            return cls(screening=screening)
+        ids = {key: raw.get(key) for key in ("routine_id", "pending_routine_id", "faq_topic")}
+        if not all(value is None or isinstance(value, str) for value in ids.values()):
+            return cls(screening=screening)
+        return cls(state=state, step_index=step_index, screening=screening, **ids)
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What the store remembers of this person, offered to the machine on every turn."""
+
+    #: The store has a record: not a first visit.
+    known: bool = False
+    screening: Screening | None = None
+    #: An unfinished routine and its 0-based step.
+    unfinished_routine_id: str | None = None
+    unfinished_step_index: int = 0
+    #: The last routine stopped because something hurt.
+    pain_last_time: bool = False
+    #: Routines finished in the last seven days, before this one.
+    sessions_this_week: int = 0
