@@ -1,0 +1,1 @@
+"""Self-hosting: the Flask app, request verification and the serve command."""
