@@ -58,7 +58,9 @@ class SessionState:
         return self.state in ROUTINE_STATES and self.routine_id is not None
 
     def to_attributes(self) -> dict[str, Any]:
-        return {ATTRIBUTE_KEY: {f.name: getattr(self, f.name) for f in fields(self)}}
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        # Plain JSON values: enums as their strings.
+        return {ATTRIBUTE_KEY: {k: v.value if isinstance(v, StrEnum) else v for k, v in values.items()}}
 
     @classmethod
     def from_attributes(cls, attributes: Mapping[str, Any] | None) -> SessionState:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
+
+import re
 
 from skill.cues import CueSpec
 from skill.numbers import words
@@ -79,6 +81,22 @@ class Content:
     def default_routine(self) -> Routine:
         return self._routines_by_id[self.default_routine_id]
 
+    @cached_property
+    def _routine_names(self) -> dict[str, str]:
+        return _names((r.id, r.name, *r.synonyms) for r in self.routines)
+
+    @cached_property
+    def _topic_names(self) -> dict[str, str]:
+        return _names((e.id, e.name, *e.synonyms) for e in self.faq)
+
+    def find_routine(self, spoken: str) -> str | None:
+        """The id of the routine a spoken name or synonym means, if any."""
+        return self._routine_names.get(normalise(spoken))
+
+    def find_topic(self, spoken: str) -> str | None:
+        """The id of the FAQ topic a spoken phrase means, if any."""
+        return self._topic_names.get(normalise(spoken))
+
     def routine(self, routine_id: str | None) -> Routine | None:
         return self._routines_by_id.get(routine_id) if routine_id else None
 
@@ -125,3 +143,17 @@ class Content:
                 )
         specs.extend(CueSpec(f"faq.{entry.id}", entry.answer) for entry in self.faq)
         return specs
+
+
+def normalise(spoken: str) -> str:
+    """Lower case, no punctuation, single spaces: how spoken phrases are compared."""
+    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", spoken.lower().replace("_", " ")).split())
+
+
+def _names(groups: Iterable[tuple[str, ...]]) -> dict[str, str]:
+    """Every way of saying something (id, name, synonyms) -> its id."""
+    table: dict[str, str] = {}
+    for ident, *phrases in groups:
+        for phrase in (ident, *phrases):
+            table.setdefault(normalise(phrase), ident)
+    return table

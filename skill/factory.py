@@ -1,0 +1,98 @@
+"""Builds the skill from its dependencies: content, a persistence adapter and settings.
+
+No module-level state: tests (and the web app, the Lambda handler, the console) each build
+their own skill with what they need.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+from ask_sdk_model import RequestEnvelope
+
+from skill.content import Content, load_content
+from skill.handlers import (
+    ApologyHandler,
+    CanFulfillHandler,
+    Conversation,
+    ConversationHandler,
+    NoProgress,
+    ProgressKeeper,
+    SessionEndedHandler,
+    SilentHandler,
+)
+from skill.settings import Settings
+from skill.speech import HostedCue, SpeechRenderer
+
+log = logging.getLogger("skill.factory")
+_serializer = DefaultSerializer()
+
+
+def speech_renderer(settings: Settings) -> SpeechRenderer:
+    """Cues play as <audio> only when they are hosted (AUDIO_BASE_URL) and the manifest is there."""
+    if not settings.audio_base_url:
+        return SpeechRenderer()
+    from skill.audio.manifest import load_manifest  # stdlib only; the audio toolchain stays out
+
+    manifest_path = settings.audio_dir / "manifest.json"
+    try:
+        manifest = load_manifest(manifest_path)
+    except (OSError, ValueError) as exc:
+        log.warning("audio manifest unusable; speaking text", extra={"error": str(exc)})
+        return SpeechRenderer()
+    cues = {cue_id: HostedCue(e.file, e.duration_seconds) for cue_id, e in manifest.items()}
+    return SpeechRenderer(cues, settings.audio_base_url)
+
+
+def build_skill(
+    *,
+    content: Content | None = None,
+    persistence: AbstractPersistenceAdapter | None = None,
+    settings: Settings | None = None,
+    keeper: ProgressKeeper | None = None,
+) -> CustomSkill:
+    """The skill, with its request handlers registered in the one order that matters."""
+    content = content or load_content()
+    settings = settings or Settings()
+    if keeper is None:
+        keeper = _keeper(persistence)
+    conversation = Conversation(content, speech_renderer(settings), keeper)
+
+    builder = CustomSkillBuilder(persistence_adapter=persistence)
+    builder.skill_id = settings.skill_id
+    # First match wins. SessionEnded and CanFulfill are checked before the conversation,
+    # which takes every Launch and Intent request; the silent handler takes what is left.
+    for handler in (
+        SessionEndedHandler(),
+        CanFulfillHandler(content),
+        ConversationHandler(conversation),
+        SilentHandler(),
+    ):
+        builder.add_request_handler(handler)
+    builder.add_exception_handler(ApologyHandler(content))
+    return builder.create()
+
+
+def _keeper(persistence: AbstractPersistenceAdapter | None) -> ProgressKeeper:
+    if persistence is None:
+        return NoProgress()
+    from skill.keeper import StoredProgress
+
+    return StoredProgress()
+
+
+def invoke(skill: CustomSkill, envelope: dict[str, Any] | str | bytes) -> dict[str, Any]:
+    """One request through the skill: deserialise, invoke, serialise."""
+    payload = envelope if isinstance(envelope, str | bytes) else json.dumps(envelope)
+    if isinstance(payload, bytes):
+        payload = payload.decode("utf-8")
+    request_envelope = _serializer.deserialize(payload=payload, obj_type=RequestEnvelope)
+    response = skill.invoke(request_envelope=request_envelope, context=None)
+    result: dict[str, Any] = _serializer.serialize(response)
+    return result

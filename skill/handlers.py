@@ -1,0 +1,212 @@
+"""ask-sdk adapters: each handler maps a request to a machine event and renders the reply.
+
+Registration order is behaviour (the SDK takes the first handler whose ``can_handle`` is true);
+``REQUEST_HANDLERS`` in ``skill.factory`` is the one place it is set.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_request_type
+from ask_sdk_model import IntentRequest, Response
+from ask_sdk_model.canfulfill import (
+    CanFulfillIntent,
+    CanFulfillIntentValues,
+    CanFulfillSlot,
+    CanFulfillSlotValues,
+    CanUnderstandSlotValues,
+)
+from ask_sdk_model.slu.entityresolution import StatusCode
+from ask_sdk_model.ui import SimpleCard
+
+from skill.content import Content
+from skill.intents import INTENT_EVENTS, ROUTINE_SLOT, TOPIC_SLOT
+from skill.machine import Event, Outcome, Turn, advance
+from skill.reply import Reply
+from skill.speech import SpeechRenderer
+from skill.state import Memory, SessionState
+
+log = logging.getLogger("skill.handlers")
+
+
+class ProgressKeeper(Protocol):
+    """What the conversation needs from the store (see ``skill.keeper``)."""
+
+    def memory(self, handler_input: HandlerInput) -> Memory: ...
+
+    def remember(self, handler_input: HandlerInput, outcome: Outcome) -> None: ...
+
+
+class NoProgress:
+    """No store: every session starts fresh."""
+
+    def memory(self, handler_input: HandlerInput) -> Memory:
+        return Memory()
+
+    def remember(self, handler_input: HandlerInput, outcome: Outcome) -> None:
+        return None
+
+
+def slot_value(request: IntentRequest, name: str) -> tuple[str | None, str | None]:
+    """(resolved id, raw spoken value) of a slot; either may be None."""
+    slot = (request.intent.slots or {}).get(name) if request.intent else None
+    if slot is None:
+        return None, None
+    for authority in getattr(slot.resolutions, "resolutions_per_authority", None) or []:
+        if authority.status and authority.status.code == StatusCode.ER_SUCCESS_MATCH:
+            return authority.values[0].value.id, slot.value
+    return None, slot.value
+
+
+def render(handler_input: HandlerInput, reply: Reply, speech: SpeechRenderer) -> Response:
+    builder = handler_input.response_builder.speak(speech.ssml(reply.speech))
+    if reply.card:
+        builder.set_card(SimpleCard(title=reply.card.title, content=reply.card.text))
+    if reply.end_session:
+        builder.set_should_end_session(True)
+    else:
+        builder.ask(speech.ssml(reply.reprompt, reprompt=True))
+    return builder.response
+
+
+class Conversation:
+    """Runs one turn through the machine, keeping session state and progress."""
+
+    def __init__(self, content: Content, speech: SpeechRenderer, keeper: ProgressKeeper) -> None:
+        self.content = content
+        self.speech = speech
+        self.keeper = keeper
+
+    def turn_for(self, handler_input: HandlerInput) -> Turn:
+        request = handler_input.request_envelope.request
+        memory = self.keeper.memory(handler_input)
+        if not isinstance(request, IntentRequest):
+            return Turn(Event.LAUNCH, memory=memory)
+        name = request.intent.name if request.intent else None
+        event = INTENT_EVENTS.get(name or "", Event.FALLBACK)
+        if event is Event.START_ROUTINE:
+            resolved, spoken = slot_value(request, ROUTINE_SLOT)
+            routine = resolved or (self.content.find_routine(spoken) or "" if spoken else None)
+            return Turn(event, routine=routine, memory=memory)
+        if event is Event.FAQ:
+            resolved, spoken = slot_value(request, TOPIC_SLOT)
+            topic = resolved or (self.content.find_topic(spoken) if spoken else None)
+            return Turn(event, topic=topic, memory=memory)
+        return Turn(event, memory=memory)
+
+    def respond(self, handler_input: HandlerInput) -> Response:
+        attributes = handler_input.attributes_manager.session_attributes
+        session = SessionState.from_attributes(attributes)
+        outcome = advance(session, self.turn_for(handler_input), self.content)
+        handler_input.attributes_manager.session_attributes = outcome.session.to_attributes()
+        self.keeper.remember(handler_input, outcome)
+        return render(handler_input, outcome.reply, self.speech)
+
+
+class ConversationHandler(AbstractRequestHandler):
+    """LaunchRequest and every IntentRequest, known or not (unknown ones are a fallback)."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        self.conversation = conversation
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("LaunchRequest")(handler_input) or is_request_type(
+            "IntentRequest"
+        )(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return self.conversation.respond(handler_input)
+
+
+class SessionEndedHandler(AbstractRequestHandler):
+    """Alexa ends the session (timeout, user exit, error): answer with an empty response."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("SessionEndedRequest")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request: Any = handler_input.request_envelope.request
+        if request.error is not None:
+            log.warning(
+                "session ended with an error",
+                extra={"reason": str(request.reason), "error_type": str(request.error.object_type)},
+            )
+        return handler_input.response_builder.response
+
+
+class CanFulfillHandler(AbstractRequestHandler):
+    """Name-free invocation: say which intents this skill can take."""
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("CanFulfillIntentRequest")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        intent = handler_input.request_envelope.request.intent
+        known = intent is not None and intent.name in INTENT_EVENTS
+        slots = {}
+        for name, slot in ((intent.slots or {}) if intent else {}).items():
+            value = slot.value or ""
+            understood = bool(
+                self.content.find_routine(value)
+                if name == ROUTINE_SLOT
+                else self.content.find_topic(value)
+                if name == TOPIC_SLOT
+                else False
+            )
+            slots[name] = CanFulfillSlot(
+                can_understand=CanUnderstandSlotValues.YES
+                if understood
+                else CanUnderstandSlotValues.MAYBE,
+                can_fulfill=CanFulfillSlotValues.YES if understood else CanFulfillSlotValues.NO,
+            )
+        verdict = CanFulfillIntentValues.YES if known else CanFulfillIntentValues.NO
+        handler_input.response_builder.set_can_fulfill_intent(
+            CanFulfillIntent(can_fulfill=verdict, slots=slots)
+        )
+        return handler_input.response_builder.response
+
+
+class SilentHandler(AbstractRequestHandler):
+    """Anything else (System.ExceptionEncountered, player events): a valid, empty response."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        log.info(
+            "request answered silently",
+            extra={"request_type": handler_input.request_envelope.request.object_type},
+        )
+        return handler_input.response_builder.response
+
+
+class ApologyHandler(AbstractExceptionHandler):
+    """Any exception: a spoken apology that keeps the session and its state; logged, not shown."""
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        request = handler_input.request_envelope.request
+        log.error(
+            "handler failed",
+            exc_info=exception,
+            extra={"request_type": getattr(request, "object_type", None)},
+        )
+        speech = "Sorry, something went wrong on my side. Please say that again, or say stop."
+        return (
+            handler_input.response_builder.speak(speech)
+            .ask("Please say that again, or say stop.")
+            .set_card(SimpleCard(title="Workout Planner", content=speech))
+            .response
+        )

@@ -1,0 +1,40 @@
+"""Which intent is which event: the one mapping between the interaction model and the machine."""
+
+from __future__ import annotations
+
+from skill.machine.events import Event
+
+#: Every intent the skill handles. A test checks it against interaction_model/en-US.json.
+INTENT_EVENTS: dict[str, Event] = {
+    "StartRoutineIntent": Event.START_ROUTINE,
+    "ListRoutinesIntent": Event.LIST_ROUTINES,
+    "FaqIntent": Event.FAQ,
+    "PainIntent": Event.PAIN,
+    "RedFlagIntent": Event.RED_FLAG,
+    "ChestPainIntent": Event.CHEST_PAIN,
+    "UpdateScreeningIntent": Event.UPDATE_SCREENING,
+    "DeleteDataIntent": Event.DELETE_DATA,
+    "AMAZON.HelpIntent": Event.HELP,
+    "AMAZON.StopIntent": Event.STOP,
+    "AMAZON.CancelIntent": Event.CANCEL,
+    "AMAZON.FallbackIntent": Event.FALLBACK,
+    "AMAZON.NavigateHomeIntent": Event.NAVIGATE_HOME,
+    "AMAZON.NextIntent": Event.NEXT,
+    "AMAZON.PreviousIntent": Event.PREVIOUS,
+    "AMAZON.RepeatIntent": Event.REPEAT,
+    "AMAZON.StartOverIntent": Event.START_OVER,
+    "AMAZON.PauseIntent": Event.PAUSE,
+    "AMAZON.ResumeIntent": Event.RESUME,
+    "AMAZON.YesIntent": Event.YES,
+    "AMAZON.NoIntent": Event.NO,
+}
+
+ROUTINE_SLOT = "routine"
+ROUTINE_SLOT_TYPE = "ROUTINE_NAME"
+TOPIC_SLOT = "topic"
+TOPIC_SLOT_TYPE = "FAQ_TOPIC"
+#: Which slot each custom intent carries.
+INTENT_SLOTS: dict[str, tuple[str, str]] = {
+    "StartRoutineIntent": (ROUTINE_SLOT, ROUTINE_SLOT_TYPE),
+    "FaqIntent": (TOPIC_SLOT, TOPIC_SLOT_TYPE),
+}
