@@ -1,0 +1,243 @@
+"""`workout-planner package`: the ASK skill package, its manifest, and its example phrases."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from skill.cli import main
+from skill.deploy.package import DEFAULT_MODEL, TEMPLATE, build_manifest
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:workout-planner-prod-skill"
+URL = "https://skill.example.com/alexa"
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, ["package", *args])
+
+
+@pytest.fixture
+def out(tmp_path) -> Path:
+    return tmp_path / "skill-package"
+
+
+def read(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --- the files ---------------------------------------------------------------------------------
+
+
+def test_writes_manifest_and_model_for_a_lambda_endpoint(out):
+    result = run("--out", str(out), "--lambda-arn", ARN)
+    assert result.exit_code == 0, result.output
+    skill = read(out / "skill.json")
+    assert skill["manifest"]["apis"]["custom"]["endpoint"] == {"uri": ARN}
+    assert read(out / "interactionModels" / "custom" / "en-US.json") == read(DEFAULT_MODEL)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.json")) == [
+        "interactionModels/custom/en-US.json",
+        "skill.json",
+    ]
+
+
+@pytest.mark.parametrize(("given", "expected"), [((), "Trusted"), (("Wildcard",), "Wildcard")])
+def test_https_endpoint_carries_its_certificate_type(out, given, expected):
+    options = [a for value in given for a in ("--ssl-certificate-type", value)]
+    result = run("--out", str(out), "--endpoint-url", URL, *options)
+    assert result.exit_code == 0, result.output
+    endpoint = read(out / "skill.json")["manifest"]["apis"]["custom"]["endpoint"]
+    assert endpoint == {"uri": URL, "sslCertificateType": expected}
+
+
+def test_privacy_urls_are_optional(out):
+    assert "locales" not in build_manifest({"uri": ARN})["manifest"]["privacyAndCompliance"]
+    result = run(
+        "--out",
+        str(out),
+        "--lambda-arn",
+        ARN,
+        "--privacy-policy-url",
+        "https://example.com/privacy",
+        "--terms-of-use-url",
+        "https://example.com/terms",
+    )
+    assert result.exit_code == 0, result.output
+    privacy = read(out / "skill.json")["manifest"]["privacyAndCompliance"]
+    assert privacy["locales"] == {
+        "en-US": {
+            "privacyPolicyUrl": "https://example.com/privacy",
+            "termsOfUseUrl": "https://example.com/terms",
+        }
+    }
+
+
+def test_the_template_is_not_modified():
+    before = TEMPLATE.read_text(encoding="utf-8")
+    build_manifest({"uri": ARN}, privacy_policy_url="https://example.com/privacy")
+    assert TEMPLATE.read_text(encoding="utf-8") == before
+    assert "endpoint" not in read(TEMPLATE)["manifest"]["apis"]["custom"]
+
+
+# --- the manifest ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def manifest() -> dict[str, Any]:
+    return build_manifest({"uri": ARN})["manifest"]
+
+
+def test_manifest_shape(manifest):
+    assert manifest["manifestVersion"] == "1.0"
+    publishing = manifest["publishingInformation"]
+    assert publishing["category"] == "HEALTH_AND_FITNESS"
+    # An en-US-only skill: offered in the US, so the countries are listed.
+    assert publishing["isAvailableWorldwide"] is False
+    assert publishing["distributionCountries"] == ["US"]
+    assert manifest["privacyAndCompliance"] == {
+        "allowsPurchases": False,
+        "usesPersonalInfo": False,
+        "isChildDirected": False,
+        "isExportCompliant": True,
+        "containsAds": False,
+    }
+
+
+def test_store_listing(manifest):
+    listing = manifest["publishingInformation"]["locales"]["en-US"]
+    assert listing["name"] == "Workout Planner"
+    assert 0 < len(listing["summary"]) <= 160
+    assert 0 < len(listing["description"]) <= 4000
+    assert len(listing["examplePhrases"]) == 3
+    assert 0 < len(listing["keywords"]) <= 30
+
+
+def test_description_carries_the_health_disclaimer(manifest):
+    # Amazon's policy for health and fitness skills.
+    description = " ".join(
+        manifest["publishingInformation"]["locales"]["en-US"]["description"].split()
+    )
+    assert "not a substitute for professional medical advice, diagnosis or treatment" in description
+    assert re.search(r"emergency, call your local emergency number", description)
+
+
+# --- the example phrases resolve through the model, as certification checks -------------------
+# A minimal matcher for now; the full utterance resolver will be skill/nlu.py.
+
+_CONNECTORS = ("to", "for", "about", "if", "whether")
+
+
+def _normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w' ]+", " ", text.lower()).split())
+
+
+def _slot_values(language_model: dict[str, Any]) -> dict[str, list[str]]:
+    return {
+        t["name"]: [
+            phrase
+            for value in t["values"]
+            for phrase in (value["name"]["value"], *value["name"].get("synonyms", []))
+        ]
+        for t in language_model.get("types", [])
+    }
+
+
+def _utterances(intent: dict[str, Any], values: dict[str, list[str]]) -> set[str]:
+    """Every sample of the intent with its slots filled with each value and synonym."""
+    slot_types = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
+    found = set()
+    for sample in intent.get("samples", []):
+        names = re.findall(r"\{(\w+)\}", sample)
+        for filling in itertools.product(*(values[slot_types[name]] for name in names)):
+            text = sample
+            for name, value in zip(names, filling, strict=True):
+                text = text.replace(f"{{{name}}}", value, 1)
+            found.add(_normalise(text))
+    return found
+
+
+def resolve(phrase: str, model: dict[str, Any]) -> set[str]:
+    """The intents an example phrase reaches: ``LaunchRequest`` for "Alexa, open <name>"."""
+    language_model = model["interactionModel"]["languageModel"]
+    invocation = _normalise(language_model["invocationName"])
+    text = _normalise(phrase)
+    if text in {f"alexa {verb} {invocation}" for verb in ("open", "launch", "start")}:
+        return {"LaunchRequest"}
+    prefix = f"alexa ask {invocation} "
+    if not text.startswith(prefix):
+        return set()
+    rest = text.removeprefix(prefix)
+    candidates = {rest}
+    first, _, after = rest.partition(" ")
+    if first in _CONNECTORS and after:
+        candidates.add(after)
+    values = _slot_values(language_model)
+    return {
+        intent["name"]
+        for intent in language_model["intents"]
+        if candidates & _utterances(intent, values)
+    }
+
+
+@pytest.fixture(scope="module")
+def model() -> dict[str, Any]:
+    return read(DEFAULT_MODEL)
+
+
+def test_every_example_phrase_resolves_to_one_intent(model):
+    phrases = read(TEMPLATE)["manifest"]["publishingInformation"]["locales"]["en-US"][
+        "examplePhrases"
+    ]
+    resolved = {phrase: resolve(phrase, model) for phrase in phrases}
+    assert resolved == {
+        "Alexa, open workout planner": {"LaunchRequest"},
+        "Alexa, ask workout planner to start the upper back routine": {"StartRoutineIntent"},
+        "Alexa, ask workout planner is it safe to crack my back": {"FaqIntent"},
+    }
+
+
+def test_the_matcher_rejects_what_the_model_does_not_say(model):
+    assert resolve("Alexa, ask workout planner to bake a cake", model) == set()
+    assert resolve("Alexa, ask someone else to start the upper back routine", model) == set()
+    assert resolve("Alexa, open workout", model) == set()
+
+
+# --- bad options -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "exactly one endpoint"),
+        (("--lambda-arn", ARN, "--endpoint-url", URL), "exactly one endpoint"),
+        (("--endpoint-url", "http://skill.example.com/alexa"), "https://"),
+        (("--endpoint-url", "https:///alexa"), "https://"),
+        (("--lambda-arn", "arn:aws:s3:::bucket"), "Lambda function ARN"),
+        (("--lambda-arn", "workout-planner-prod-skill"), "Lambda function ARN"),
+        (("--lambda-arn", ARN, "--ssl-certificate-type", "Trusted"), "only to --endpoint-url"),
+        (("--endpoint-url", URL, "--ssl-certificate-type", "SelfSigned"), "SelfSigned"),
+        (("--lambda-arn", ARN, "--privacy-policy-url", "http://example.com/p"), "https://"),
+    ],
+)
+def test_bad_options_are_usage_errors(out, args, message):
+    result = run("--out", str(out), *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert not out.exists()
+
+
+def test_a_missing_model_says_how_to_make_it(out, tmp_path):
+    result = run("--out", str(out), "--lambda-arn", ARN, "--model", str(tmp_path / "nope.json"))
+    assert result.exit_code == 1
+    assert "workout-planner model" in result.output
+    assert not out.exists()
+
+
+def test_lambda_arn_with_a_qualifier_is_accepted(out):
+    result = run("--out", str(out), "--lambda-arn", f"{ARN}:live")
+    assert result.exit_code == 0, result.output
