@@ -1,0 +1,104 @@
+"""Where a person's progress is kept: SQLite on the web host, DynamoDB on Lambda.
+
+Both stores key a person by a salted SHA-256 of the Alexa user id, never the id itself, and
+degrade the same way: a fault on read means "a new person", a fault on write is logged and the
+reply is still sent. Nothing here logs a user id or an attribute value.
+
+This module stays cheap to import; the adapters live in ``.sqlite`` and ``.dynamo``.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+from typing import TYPE_CHECKING
+
+from skill.progress import progress_merge
+
+if TYPE_CHECKING:
+    from ask_sdk_model import RequestEnvelope
+
+__all__ = [
+    "LOGGER_NAME",
+    "MissingUserId",
+    "hash_user_id",
+    "log_fault",
+    "progress_merge",
+    "request_id",
+    "user_key",
+]
+
+LOGGER_NAME = "skill.persistence"
+log = logging.getLogger(LOGGER_NAME)
+
+# A constant, app-specific salt: the same person maps to the same key across deployments and
+# stores, yet the key is useless for matching against other skills' data or the raw id.
+_KEY_SALT = b"workout-planner/user-key/v1\x00"
+
+
+class MissingUserId(LookupError):
+    """The request envelope carries no user id to key the person by."""
+
+
+def hash_user_id(user_id: str) -> str:
+    """The storage key for an Alexa user id: salted SHA-256, hex."""
+    return hashlib.sha256(_KEY_SALT + user_id.encode("utf-8")).hexdigest()
+
+
+def user_key(request_envelope: RequestEnvelope) -> str:
+    """The storage key for the person making this request.
+
+    Uses ``context.System.user.userId``, falling back to ``session.user.userId``.
+    """
+    for path in (("context", "system", "user"), ("session", "user")):
+        node: object = request_envelope
+        for name in path:
+            node = getattr(node, name, None)
+        user_id = getattr(node, "user_id", None)
+        if isinstance(user_id, str) and user_id:
+            return hash_user_id(user_id)
+    raise MissingUserId("request envelope has no user id")
+
+
+def request_id(request_envelope: RequestEnvelope) -> str | None:
+    """The Alexa request id, when present (used to pair a read with its later write)."""
+    value = getattr(getattr(request_envelope, "request", None), "request_id", None)
+    return value if isinstance(value, str) and value else None
+
+
+def log_fault(store: str, operation: str, reason: str, exc: BaseException | None = None) -> None:
+    """One structured warning for a storage fault: kinds and codes only, never ids or values."""
+    extra: dict[str, object] = {
+        "event": f"persistence.{operation}_failed",
+        "store": store,
+        "operation": operation,
+        "reason": reason,
+    }
+    if exc is not None:
+        extra["error_type"] = type(exc).__name__
+        # Error codes (SQLITE_BUSY, ENOENT, ResourceNotFoundException) say what went wrong
+        # without echoing data the way some exception messages can.
+        code = getattr(exc, "sqlite_errorname", None) or _errno_name(exc) or _aws_code(exc)
+        if code:
+            extra["error_code"] = code
+    log.warning("persistence %s failed (%s) in %s", operation, reason, store, extra=extra)
+
+
+def _errno_name(exc: BaseException) -> str | None:
+    number = getattr(exc, "errno", None)
+    return errno.errorcode.get(number) if isinstance(number, int) else None
+
+
+def _aws_code(exc: BaseException | None) -> str | None:
+    # ask_sdk_dynamodb re-raises botocore errors as PersistenceException, keeping the original
+    # only as __context__.
+    for _ in range(3):
+        if exc is None:
+            return None
+        response = getattr(exc, "response", None)
+        if isinstance(response, dict):
+            code = response.get("Error", {}).get("Code")
+            return str(code) if code else None
+        exc = exc.__context__
+    return None
