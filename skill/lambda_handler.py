@@ -1,0 +1,29 @@
+"""AWS Lambda entry point (``skill/lambda_handler.handler`` in serverless.yml).
+
+Amazon invokes the function directly through the Alexa Skills Kit trigger, so there is no request
+signature to check; the skill id still is, exactly, by the skill itself. The skill is built once
+per container, at import (the cold start), and serves every later invocation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skill.factory import build_skill, invoke
+from skill.persistence.dynamo import dynamo_adapter
+from skill.settings import Settings
+
+_settings = Settings.from_env()
+if not _settings.skill_id:
+    # Without it the skill would answer any skill's requests: refuse to start instead.
+    raise RuntimeError(
+        "ALEXA_SKILL_ID is not set: set it to the Alexa skill id (amzn1.ask.skill.…) this "
+        "function serves (serverless.yml sets it from --param=skillId=…)."
+    )
+
+SKILL = build_skill(persistence=dynamo_adapter(), settings=_settings)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answer one Alexa request envelope with a response envelope."""
+    return invoke(SKILL, event)
