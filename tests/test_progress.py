@@ -1,6 +1,8 @@
 """The stored record: round trip, recovery from corrupt input, streaks, three-way merge."""
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -371,3 +373,13 @@ def test_progress_merge_on_dicts_and_method_alias():
     assert (
         progress_merge(base.to_attributes(), ["junk"], mine.to_attributes())["completed_total"] == 1
     )
+
+
+def test_progress_module_is_pure():
+    code = (
+        "import sys, skill.progress; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('ask_sdk_core', 'ask_sdk_model', 'boto3', 'flask')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
