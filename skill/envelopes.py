@@ -93,7 +93,9 @@ class AlexaSession:
             "confirmationStatus": "NONE",
             "slots": {key: _slot(key, value, self.skill_id) for key, value in slots.items()},
         }
-        return self.envelope({"type": "IntentRequest", "dialogState": "COMPLETED", "intent": intent})
+        return self.envelope(
+            {"type": "IntentRequest", "dialogState": "COMPLETED", "intent": intent}
+        )
 
     def session_ended(self, reason: str = "USER_INITIATED") -> dict[str, Any]:
         return self.envelope({"type": "SessionEndedRequest", "reason": reason})

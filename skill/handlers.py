@@ -114,9 +114,9 @@ class ConversationHandler(AbstractRequestHandler):
         self.conversation = conversation
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_request_type("LaunchRequest")(handler_input) or is_request_type(
-            "IntentRequest"
-        )(handler_input)
+        return is_request_type("LaunchRequest")(handler_input) or is_request_type("IntentRequest")(
+            handler_input
+        )
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return self.conversation.respond(handler_input)
@@ -148,7 +148,8 @@ class CanFulfillHandler(AbstractRequestHandler):
         return is_request_type("CanFulfillIntentRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        intent = handler_input.request_envelope.request.intent
+        request: Any = handler_input.request_envelope.request
+        intent = request.intent
         known = intent is not None and intent.name in INTENT_EVENTS
         slots = {}
         for name, slot in ((intent.slots or {}) if intent else {}).items():
@@ -182,7 +183,9 @@ class SilentHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         log.info(
             "request answered silently",
-            extra={"request_type": handler_input.request_envelope.request.object_type},
+            extra={
+                "request_type": getattr(handler_input.request_envelope.request, "object_type", None)
+            },
         )
         return handler_input.response_builder.response
 

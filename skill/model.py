@@ -1,7 +1,7 @@
 """Generates ``interaction_model/en-US.json`` from the content, so the two never drift.
 
-    workout-planner model            # rewrite the committed file
-    workout-planner model --check    # exit 1 if it is stale
+workout-planner model            # rewrite the committed file
+workout-planner model --check    # exit 1 if it is stale
 """
 
 from __future__ import annotations

@@ -60,7 +60,9 @@ class SessionState:
     def to_attributes(self) -> dict[str, Any]:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         # Plain JSON values: enums as their strings.
-        return {ATTRIBUTE_KEY: {k: v.value if isinstance(v, StrEnum) else v for k, v in values.items()}}
+        return {
+            ATTRIBUTE_KEY: {k: v.value if isinstance(v, StrEnum) else v for k, v in values.items()}
+        }
 
     @classmethod
     def from_attributes(cls, attributes: Mapping[str, Any] | None) -> SessionState:
@@ -69,17 +71,28 @@ class SessionState:
         if not isinstance(raw, Mapping) or raw.get("version") != SESSION_VERSION:
             return cls()
         try:
-            state = State(raw.get("state"))
+            state = State(str(raw.get("state")))
             screening = Screening(raw["screening"]) if raw.get("screening") else None
         except (ValueError, TypeError):
             return cls()
         step_index = raw.get("step_index", 0)
         if isinstance(step_index, bool) or not isinstance(step_index, int) or step_index < 0:
             return cls(screening=screening)
-        ids = {key: raw.get(key) for key in ("routine_id", "pending_routine_id", "faq_topic")}
-        if not all(value is None or isinstance(value, str) for value in ids.values()):
+        routine_id, pending, topic = (
+            raw.get(key) for key in ("routine_id", "pending_routine_id", "faq_topic")
+        )
+        if not all(
+            value is None or isinstance(value, str) for value in (routine_id, pending, topic)
+        ):
             return cls(screening=screening)
-        return cls(state=state, step_index=step_index, screening=screening, **ids)
+        return cls(
+            state=state,
+            routine_id=routine_id,
+            step_index=step_index,
+            pending_routine_id=pending,
+            faq_topic=topic,
+            screening=screening,
+        )
 
 
 @dataclass(frozen=True)

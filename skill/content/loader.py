@@ -104,7 +104,7 @@ def _read(directory: Path, name: str) -> tuple[_Reader, Mapping[str, Any]]:
 
 def _step(r: _Reader, data: Mapping[str, Any], at: str) -> Step:
     hold = data.get("hold_seconds")
-    if hold is not None and (isinstance(hold, bool) or not isinstance(hold, int)) or (
+    if (hold is not None and (isinstance(hold, bool) or not isinstance(hold, int))) or (
         isinstance(hold, int) and not 1 <= hold <= 240
     ):
         raise r.fail(f"{at}.hold_seconds", "must be a whole number from 1 to 240")
@@ -192,7 +192,9 @@ def _spoken_list(names: list[str]) -> str:
 def load_content_from(directory: Path) -> Content:
     """Load and validate every content file in ``directory``; raises ``ContentError``."""
     r, data = _read(directory, "routines.yaml")
-    routines = r.each(r.items(data.get("routines"), "routines"), "routines", lambda d, w: _routine(r, d, w))
+    routines = r.each(
+        r.items(data.get("routines"), "routines"), "routines", lambda d, w: _routine(r, d, w)
+    )
     r.unique([routine.id for routine in routines], "routines")
     default = r.ident(data, "default", "")
     by_id = {routine.id: routine for routine in routines}

@@ -52,10 +52,12 @@ def _p(ctx: Ctx, *keys: str) -> tuple[Line, ...]:
     return tuple(ctx.content.prompt(key) for key in keys)
 
 
-def _step(ctx: Ctx, routine: Routine, index: int, *lead: Line, **changes: object) -> Outcome:
+def _step(
+    ctx: Ctx, routine: Routine, index: int, *lead: Line, base: SessionState | None = None
+) -> Outcome:
     """Say a step: where they are, what to do, how long to hold, and how to go on."""
     session = replace(
-        ctx.session, routine_id=routine.id, step_index=index, pending_routine_id=None, **changes
+        base or ctx.session, routine_id=routine.id, step_index=index, pending_routine_id=None
     )
     step = routine.steps[index]
     last = index == len(routine.steps) - 1
@@ -110,7 +112,9 @@ def stop_for_pain(ctx: Ctx) -> Outcome:
 
 @action
 def pain_guidance(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "pain_guidance"), reprompt="pain_reprompt", session=_menu_session(ctx))
+    return _say(
+        ctx, *_p(ctx, "pain_guidance"), reprompt="pain_reprompt", session=_menu_session(ctx)
+    )
 
 
 @action
@@ -170,9 +174,7 @@ def welcome_back(ctx: Ctx) -> Outcome:
 @action
 def welcome_after_pain(ctx: Ctx) -> Outcome:
     speech = _p(ctx, "welcome_back", "pain_checkin", "after_checkin")
-    return _say(
-        ctx, *speech, reprompt="menu_reprompt", effects=frozenset({Effect.PAIN_CHECKED_IN})
-    )
+    return _say(ctx, *speech, reprompt="menu_reprompt", effects=frozenset({Effect.PAIN_CHECKED_IN}))
 
 
 def _resume_question(ctx: Ctx, routine: Routine, index: int) -> Line:
@@ -292,15 +294,16 @@ def update_screening(ctx: Ctx) -> Outcome:
     return _say(ctx, *speech, reprompt="screening_reprompt", session=session)
 
 
-def _begin(ctx: Ctx, routine: Routine, *lead: Line, **changes: object) -> Outcome:
-    return _step(ctx, routine, 0, *lead, ctx.content.intro_line(routine), **changes)
+def _begin(ctx: Ctx, routine: Routine, *lead: Line, base: SessionState | None = None) -> Outcome:
+    return _step(ctx, routine, 0, *lead, ctx.content.intro_line(routine), base=base)
 
 
 @action
 def screened_yes_start(ctx: Ctx) -> Outcome:
     routine = ctx.content.routine(ctx.session.pending_routine_id)
     assert routine is not None, "guarded by pending_suits_condition"
-    return _begin(ctx, routine, ctx.content.prompt("screening_noted"), screening=Screening.YES)
+    noted = ctx.content.prompt("screening_noted")
+    return _begin(ctx, routine, noted, base=replace(ctx.session, screening=Screening.YES))
 
 
 @action
@@ -313,7 +316,8 @@ def screened_yes(ctx: Ctx) -> Outcome:
 def screened_no_start(ctx: Ctx) -> Outcome:
     routine = ctx.content.routine(ctx.session.pending_routine_id)
     assert routine is not None, "guarded by has_pending"
-    return _begin(ctx, routine, ctx.content.prompt("screening_noted"), screening=Screening.NO)
+    noted = ctx.content.prompt("screening_noted")
+    return _begin(ctx, routine, noted, base=replace(ctx.session, screening=Screening.NO))
 
 
 @action

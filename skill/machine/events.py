@@ -36,7 +36,7 @@ class Event(StrEnum):
 
 
 class Effect(StrEnum):
-    """What the adapter must remember beyond the session (the store's business, not the machine's)."""
+    """What the adapter must remember beyond the session: the store's business."""
 
     ROUTINE_FINISHED = "routine_finished"
     PAIN_STOP = "pain_stop"

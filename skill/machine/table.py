@@ -58,7 +58,10 @@ def _start(source: State | _Marker, event: Event) -> list[Rule]:
 
 
 def _each(
-    sources: Iterable[State | _Marker], events: Iterable[Event], action: str, target: State | _Marker
+    sources: Iterable[State | _Marker],
+    events: Iterable[Event],
+    action: str,
+    target: State | _Marker,
 ) -> list[Rule]:
     return [Rule(source, event, action, target) for source in sources for event in events]
 

@@ -1,0 +1,251 @@
+"""What a person experiences, turn by turn, through real envelopes and the real skill."""
+
+from __future__ import annotations
+
+import pytest
+
+from skill.numbers import words
+from tests.support.dialogue import Dialogue
+
+
+def test_first_launch_welcomes_warns_and_says_how_to_stop(dialogue: Dialogue) -> None:
+    said = dialogue.launch()
+    assert "Welcome to Workout Planner" in said
+    assert "not a substitute for professional medical advice" in said
+    assert "it hurts" in said
+    assert "upper back" in said and "shoulder release" in said  # what they can do
+    assert not said.ended and said.reprompt
+    assert said.card["type"] == "Simple"
+
+
+def test_whole_upper_back_routine(dialogue: Dialogue, content) -> None:
+    routine = content.default_routine
+    dialogue.launch()
+    said = dialogue.say("StartRoutineIntent")
+    assert "osteoporosis" in said and said.state == "screening"
+    said = dialogue.say("AMAZON.NoIntent")
+    count = len(routine.steps)
+    for index, step in enumerate(routine.steps):
+        assert f"step {words(index + 1)} of {words(count)}" in said
+        assert step.say.split(".")[0] in said.speech
+        if step.hold_seconds:
+            assert f"{words(step.hold_seconds)} seconds" in said
+        assert said.card["title"].startswith(f"Step {index + 1} of {count}")
+        assert said.reprompt and not said.ended
+        said = dialogue.say("AMAZON.NextIntent")
+    assert "routine complete" in said and said.state == "finished"
+    assert not said.ended
+
+
+def test_screening_is_asked_once_per_session(dialogue: Dialogue) -> None:
+    dialogue.start("stretching")
+    said = dialogue.say("StartRoutineIntent", routine=("upper back", "upper_back"))
+    assert "osteoporosis" not in said and "step one of five" in said
+
+
+def test_a_routine_named_without_entity_resolution_still_starts(dialogue: Dialogue) -> None:
+    dialogue.launch()
+    dialogue.say("StartRoutineIntent", routine="self massage")
+    said = dialogue.say("AMAZON.NoIntent")
+    assert "self massage routine" in said and "step one of three" in said
+
+
+def test_an_unknown_routine_is_named_as_such(dialogue: Dialogue) -> None:
+    dialogue.launch()
+    said = dialogue.say("StartRoutineIntent", routine="underwater yoga")
+    assert "don't know that routine" in said and said.state == "ready"
+
+
+def test_screening_yes_declines_twists_and_pressure_but_guides_the_gentle_routine(
+    dialogue: Dialogue,
+) -> None:
+    dialogue.launch()
+    dialogue.say("StartRoutineIntent", routine=("upper back", "upper_back"))
+    said = dialogue.say("AMAZON.YesIntent")
+    assert "healthcare professional" in said and said.state == "ready"
+    said = dialogue.say("StartRoutineIntent", routine=("upper back", "upper_back"))
+    assert "won't guide it" in said and "step" not in said.speech.lower()
+    said = dialogue.say("StartRoutineIntent", routine=("shoulder release", "shoulder_release"))
+    assert "step one of four" in said
+    said = dialogue.say("FaqIntent", topic=("is it safe to crack my back", "crack_safety"))
+    assert "never force it" in said  # still answers questions
+
+
+def test_the_screening_answer_can_be_changed(dialogue: Dialogue) -> None:
+    dialogue.start(screening="no")
+    said = dialogue.say("UpdateScreeningIntent")
+    assert "osteoporosis" in said
+    dialogue.say("AMAZON.YesIntent")
+    said = dialogue.say("StartRoutineIntent", routine=("stretching", "stretching"))
+    assert "won't guide it" in said
+
+
+def test_navigation_previous_repeat_start_over_pause_resume(dialogue: Dialogue) -> None:
+    dialogue.start()
+    assert "step one" in dialogue.say("AMAZON.PreviousIntent")
+    assert "first step" in dialogue.last
+    dialogue.say("AMAZON.NextIntent")
+    assert "step three" in dialogue.say("AMAZON.NextIntent")
+    assert "step three" in dialogue.say("AMAZON.RepeatIntent")
+    assert "step two" in dialogue.say("AMAZON.PreviousIntent")
+    said = dialogue.say("AMAZON.PauseIntent")
+    assert "Paused" in said and said.state == "paused" and not said.ended
+    assert "step two" in dialogue.say("AMAZON.ResumeIntent")
+    said = dialogue.say("AMAZON.StartOverIntent")
+    assert "starting again" in said and "step one" in said
+
+
+@pytest.mark.parametrize("steps_done", [0, 1, 2, 3, 4])
+def test_pain_at_any_step_stops_and_the_routine_does_not_continue(dialogue: Dialogue, steps_done):
+    dialogue.start()
+    for _ in range(steps_done):
+        dialogue.say("AMAZON.NextIntent")
+    said = dialogue.say("PainIntent")
+    assert "stop right now" in said and "neutral" in said and "breathe" in said
+    assert "healthcare professional" in said
+    assert said.state == "pain_stopped" and said.reprompt
+    for intent in ("AMAZON.NextIntent", "AMAZON.ResumeIntent", "AMAZON.YesIntent"):
+        said = dialogue.say(intent)
+        assert "of five" not in said.speech and "won't carry on" in said
+        assert said.state == "pain_stopped"
+    said = dialogue.say("StartRoutineIntent")  # deliberately starting again is allowed
+    assert "step one" in said
+
+
+@pytest.mark.parametrize("setup", ["launch", "menu", "paused", "faq", "finished", "screening"])
+def test_pain_stops_from_every_kind_of_state(dialogue: Dialogue, setup: str) -> None:
+    dialogue.launch()
+    if setup == "menu":
+        dialogue.say("ListRoutinesIntent")
+    elif setup == "paused":
+        dialogue.start()
+        dialogue.say("AMAZON.PauseIntent")
+    elif setup == "faq":
+        dialogue.start()
+        dialogue.say("FaqIntent", topic=("benefits", "benefits"))
+    elif setup == "finished":
+        dialogue.start("self_massage")
+        for _ in range(3):
+            dialogue.say("AMAZON.NextIntent")
+    elif setup == "screening":
+        dialogue.say("StartRoutineIntent")
+    said = dialogue.say("PainIntent")
+    assert said.state == "pain_stopped"
+    assert "healthcare professional" in said
+
+
+def test_my_back_hurts_before_any_routine_gets_guidance_not_a_routine(dialogue: Dialogue):
+    dialogue.launch()
+    said = dialogue.say("PainIntent")
+    assert "sorry your back hurts" in said and "won't start a routine" in said
+    said = dialogue.say("AMAZON.YesIntent")
+    assert "step one" not in said
+
+
+@pytest.mark.parametrize(
+    ("intent", "phrase"),
+    [("RedFlagIntent", "medical help right away"), ("ChestPainIntent", "emergency number")],
+)
+def test_red_flags_stop_and_send_for_help(dialogue: Dialogue, intent: str, phrase: str) -> None:
+    dialogue.start()
+    said = dialogue.say(intent)
+    assert phrase in said and said.ended
+
+
+def test_a_question_mid_routine_then_next_picks_up_at_the_same_step(dialogue: Dialogue) -> None:
+    dialogue.start()
+    dialogue.say("AMAZON.NextIntent")
+    said = dialogue.say("FaqIntent", topic=("what makes the popping sound", "popping_sound"))
+    assert "gas bubbles" in said and "same step" in said
+    assert said.card["title"] == "What makes the popping sound?"
+    assert "gas bubbles" in dialogue.say("AMAZON.RepeatIntent")
+    said = dialogue.say("AMAZON.NextIntent")
+    assert "step two of five" in said
+
+
+def test_an_unknown_question_gets_examples(dialogue: Dialogue) -> None:
+    dialogue.launch()
+    said = dialogue.say("FaqIntent", topic="the meaning of life")
+    assert "don't have an answer" in said and not said.ended
+
+
+def test_help_depends_on_where_you_are(dialogue: Dialogue) -> None:
+    dialogue.launch()
+    assert "gentle routines" in dialogue.say("AMAZON.HelpIntent")
+    dialogue.start()
+    said = dialogue.say("AMAZON.HelpIntent")
+    assert "next" in said and "repeat" in said and "it hurts" in said
+
+
+def test_fallback_keeps_the_place(dialogue: Dialogue) -> None:
+    dialogue.start()
+    dialogue.say("AMAZON.NextIntent")
+    said = dialogue.say("AMAZON.FallbackIntent")
+    assert "didn't catch" in said and said.state == "in_step"
+    assert "step three" in dialogue.say("AMAZON.NextIntent")
+
+
+@pytest.mark.parametrize("intent", ["AMAZON.StopIntent", "AMAZON.CancelIntent"])
+def test_stop_and_cancel_end_the_session(dialogue: Dialogue, intent: str) -> None:
+    dialogue.start()
+    said = dialogue.say(intent)
+    assert said.ended and "Goodbye" in said
+
+
+def test_navigate_home_returns_to_the_menu(dialogue: Dialogue) -> None:
+    dialogue.start()
+    said = dialogue.say("AMAZON.NavigateHomeIntent")
+    assert said.state == "ready" and "back to the start" in said
+
+
+def test_session_ended_gets_an_empty_response(dialogue: Dialogue) -> None:
+    dialogue.start()
+    said = dialogue.send(dialogue.alexa.session_ended("EXCEEDED_MAX_REPROMPTS"))
+    assert said.response == {}
+
+
+def test_an_unknown_intent_is_a_fallback(dialogue: Dialogue) -> None:
+    dialogue.launch()
+    said = dialogue.say("OrderPizzaIntent")
+    assert "didn't catch" in said and not said.ended
+
+
+def test_garbage_session_attributes_recover_to_the_menu(dialogue: Dialogue) -> None:
+    dialogue.launch()
+    dialogue.alexa.attributes = {
+        "workoutPlanner": {
+            "version": 1,
+            "state": "in_step",
+            "step_index": 99,
+            "routine_id": "upper_back",
+        }
+    }
+    said = dialogue.say("AMAZON.NextIntent")
+    assert said.state == "ready" and "not in a routine" in said
+
+
+def test_system_exception_encountered_gets_a_valid_empty_response(dialogue: Dialogue) -> None:
+    envelope = dialogue.alexa.envelope(
+        {
+            "type": "System.ExceptionEncountered",
+            "error": {"type": "INVALID_RESPONSE", "message": "x"},
+            "cause": {"requestId": "r"},
+        }
+    )
+    assert dialogue.send(envelope).response == {}
+
+
+def test_can_fulfill_intent_request(dialogue: Dialogue) -> None:
+    envelope = dialogue.alexa.intent("FaqIntent", topic="is it safe to crack my back")
+    envelope["request"]["type"] = "CanFulfillIntentRequest"
+    answer = dialogue.send(envelope).response["canFulfillIntent"]
+    assert answer["canFulfill"] == "YES"
+    assert answer["slots"]["topic"]["canUnderstand"] == "YES"
+
+
+def test_finishing_offers_what_next(dialogue: Dialogue) -> None:
+    dialogue.start("shoulder_release")
+    for _ in range(4):
+        said = dialogue.say("AMAZON.NextIntent")
+    assert "routine complete" in said and "Say start to go again" in said
+    assert "step four of four" in dialogue.say("AMAZON.PreviousIntent")
