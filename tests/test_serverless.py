@@ -86,8 +86,12 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def resources(packaged: Path) -> dict[str, dict[str, Any]]:
-    template = json.loads((packaged / "cloudformation-template-update-stack.json").read_text())
+def template(packaged: Path) -> dict[str, Any]:
+    return json.loads((packaged / "cloudformation-template-update-stack.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def resources(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return template["Resources"]
 
 
@@ -149,6 +153,15 @@ def test_only_this_skill_may_invoke_the_function(resources):
     assert props["EventSourceToken"] == SKILL_ID
     assert props["Action"] == "lambda:InvokeFunction"
     assert props["FunctionName"] == {"Fn::GetAtt": [function, "Arn"]}
+
+
+@pytest.mark.slow
+def test_outputs_name_the_skill_endpoint_and_the_cue_bucket(template, resources):
+    function, _ = _one(resources, "AWS::Lambda::Function")
+    outputs = template["Outputs"]
+    # Unqualified: the alexaSkill permission covers the function, not its versions.
+    assert outputs["SkillFunctionArn"]["Value"] == {"Fn::GetAtt": [function, "Arn"]}
+    assert outputs["AudioBucketName"]["Value"] == {"Ref": _bucket(resources)}
 
 
 @pytest.mark.slow
