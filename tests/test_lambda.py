@@ -16,6 +16,7 @@ from ask_sdk_core.exceptions import AskSdkException
 from moto import mock_aws
 
 from skill.envelopes import AlexaSession
+from skill.persistence import hash_user_id
 
 MODULE = "skill.lambda_handler"
 SKILL_ID = "amzn1.ask.skill.7d9a6a2e-1c1b-4a43-9e0e-2f3c5a8d4b10"
@@ -59,44 +60,6 @@ def launch_request(skill_id: str = SKILL_ID) -> dict[str, Any]:
             "shouldLinkResultBeReturned": False,
         },
     }
-
-
-# TEMPORARY stand-ins until skill.persistence.dynamo and skill.keeper land; remove then.
-@pytest.fixture(autouse=True)
-def _stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("skill.persistence.dynamo") is None:
-        dynamo = ModuleType("skill.persistence.dynamo")
-
-        def dynamo_adapter(table_name: str | None = None) -> Any:
-            from ask_sdk_dynamodb.adapter import DynamoDbAdapter
-
-            from skill.persistence import user_key
-
-            return DynamoDbAdapter(
-                table_name or os.environ["DYNAMODB_TABLE"],
-                partition_keygen=user_key,
-                dynamodb_resource=boto3.resource("dynamodb"),
-            )
-
-        dynamo.dynamo_adapter = dynamo_adapter  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "skill.persistence.dynamo", dynamo)
-    if importlib.util.find_spec("skill.keeper") is None:
-        from skill.state import Memory
-
-        class StoredProgress:
-            def memory(self, handler_input: Any) -> Memory:
-                handler_input.attributes_manager.persistent_attributes  # noqa: B018
-                return Memory()
-
-            def remember(self, handler_input: Any, outcome: Any) -> None:
-                handler_input.attributes_manager.persistent_attributes = {"seen": True}
-                handler_input.attributes_manager.save_persistent_attributes()
-
-        keeper = ModuleType("skill.keeper")
-        keeper.StoredProgress = StoredProgress  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "skill.keeper", keeper)
 
 
 @pytest.fixture
@@ -167,7 +130,8 @@ def test_progress_is_kept_in_the_table(lambda_handler, table):
     ):
         alexa.absorb(lambda_handler.handler(envelope, None))
 
-    items = table.scan()["Items"]
-    assert len(items) == 1
+    (item,) = table.scan()["Items"]
     # The person is keyed by a hash of the Alexa user id; the id itself is never stored.
-    assert USER_ID not in json.dumps(items, default=str)
+    assert item["id"] == hash_user_id(USER_ID)
+    assert item["attributes"]
+    assert USER_ID not in json.dumps(item, default=str)
