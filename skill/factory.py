@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -60,6 +61,8 @@ def build_skill(
     """The skill, with its request handlers registered in the one order that matters."""
     content = content or load_content()
     settings = settings or Settings()
+    if persistence is None and settings.db_path is not None:
+        persistence = sqlite_adapter(settings.db_path)
     if keeper is None:
         keeper = _keeper(persistence)
     conversation = Conversation(content, speech_renderer(settings), keeper)
@@ -78,6 +81,15 @@ def build_skill(
         builder.add_request_handler(handler)
     builder.add_exception_handler(ApologyHandler(content))
     return builder.create()
+
+
+def sqlite_adapter(path: Path) -> AbstractPersistenceAdapter:
+    """The embedded store, merging concurrent writes so no update is lost."""
+    from skill.persistence.sqlite import SQLitePersistenceAdapter
+    from skill.progress import progress_merge
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SQLitePersistenceAdapter(path, merge=progress_merge)
 
 
 def _keeper(persistence: AbstractPersistenceAdapter | None) -> ProgressKeeper:
