@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+from html import escape  # light; xml.sax.saxutils pulls in urllib
 
 from skill.reply import Line
 
@@ -43,9 +43,9 @@ class SpeechRenderer:
             cue = self._cues.get(line.cue) if line.cue else None
             if cue and tags < MAX_AUDIO_TAGS and seconds + cue.duration_seconds <= budget:
                 tags, seconds = tags + 1, seconds + cue.duration_seconds
-                parts.append(f"<audio src={quoteattr(f'{self._base_url}/{cue.file}')}/>")
+                parts.append(f'<audio src="{escape(f"{self._base_url}/{cue.file}")}"/>')
             else:
-                parts.append(escape(line.text))
+                parts.append(escape(line.text, quote=False))
         ssml = "<speak>" + " ".join(parts) + "</speak>"
         if len(ssml) > MAX_SSML_CHARS:  # content validation keeps this unreachable; be safe anyway
             raise ValueError(f"speech of {len(ssml)} characters exceeds Alexa's limit")

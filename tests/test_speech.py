@@ -1,0 +1,42 @@
+"""Rendering replies to SSML within Alexa's limits."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from skill.reply import Line
+from skill.speech import HostedCue, SpeechRenderer
+
+CUES = {f"c{i}": HostedCue(f"c{i}-abc.mp3", 60.0) for i in range(10)}
+BASE = "https://cdn.example.com/audio"
+
+
+def test_without_hosting_everything_is_spoken_text() -> None:
+    ssml = SpeechRenderer(CUES, None).ssml([Line("Hello & welcome <friend>", "c0")])
+    assert ssml == "<speak>Hello &amp; welcome &lt;friend&gt;</speak>"
+
+
+def test_hosted_cues_play_as_audio() -> None:
+    ssml = SpeechRenderer(CUES, BASE).ssml([Line("one", "c0"), Line("dynamic text")])
+    assert ssml == f'<speak><audio src="{BASE}/c0-abc.mp3"/> dynamic text</speak>'
+
+
+def test_at_most_five_audio_tags_then_text() -> None:
+    lines = [Line(f"line {i}", f"c{i}") for i in range(7)]
+    ssml = SpeechRenderer({k: HostedCue(v.file, 1.0) for k, v in CUES.items()}, BASE).ssml(lines)
+    assert ssml.count("<audio") == 5 and "line 5" in ssml and "line 6" in ssml
+
+
+@pytest.mark.parametrize(("reprompt", "budget"), [(False, 240), (True, 90)])
+def test_audio_seconds_stay_within_budget(reprompt: bool, budget: int) -> None:
+    lines = [Line(f"line {i}", f"c{i}") for i in range(5)]
+    ssml = SpeechRenderer(CUES, BASE).ssml(lines, reprompt=reprompt)
+    assert len(re.findall("<audio", ssml)) * 60 <= budget
+    assert "line 4" in ssml  # the rest is still said
+
+
+def test_overlong_speech_is_refused() -> None:
+    with pytest.raises(ValueError, match="exceeds"):
+        SpeechRenderer().ssml([Line("x" * 8000)])
