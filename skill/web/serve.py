@@ -1,0 +1,137 @@
+"""``workout-planner serve``: the skill as a web service, under gunicorn.
+
+Example (behind a TLS-terminating proxy that forwards ``/alexa`` and ``/audio``)::
+
+    workout-planner serve --skill-id amzn1.ask.skill.1234 --db var/progress.sqlite3 \\
+        --host 127.0.0.1 --port 8080 --workers 2
+
+For local tests only, ``--no-verify`` turns off the signature and timestamp checks (the skill id
+is still enforced when given)::
+
+    workout-planner serve --no-verify --skill-id amzn1.ask.skill.1234 --port 8080
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import click
+from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+from skill.settings import Settings
+from skill.web.logs import JsonFormatter, configure_logging
+
+
+class _Gunicorn(BaseApplication):
+    """gunicorn, configured from a dict, loading the app from ``create_app``."""
+
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            # Settings newer than the oldest supported gunicorn are skipped there.
+            if key in self.cfg.settings:
+                self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from skill.web.app import create_app
+
+        return create_app({"SETTINGS": self.settings})
+
+
+class _JsonLogger(Logger):
+    """gunicorn's own messages (start, workers, signals) as JSON lines, like the app's."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(JsonFormatter())
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--skill-id", envvar="ALEXA_SKILL_ID", help="The Alexa skill id (amzn1.ask.skill.…).")
+@click.option(
+    "--db",
+    "db_path",
+    envvar="WORKOUT_PLANNER_DB",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file for progress (created if missing); without it progress is per session.",
+)
+@click.option(
+    "--no-verify",
+    is_flag=True,
+    help="Skip signature and timestamp checks. Never on a public endpoint.",
+)
+@click.option("--log-level", default="info", show_default=True, help="Python logging level.")
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    skill_id: str | None,
+    db_path: Path | None,
+    no_verify: bool,
+    log_level: str,
+) -> None:
+    """Serve the skill at POST /alexa (plus /healthz and /audio/<cue>.mp3) under gunicorn."""
+    if not no_verify and not skill_id:
+        raise click.UsageError(
+            "--skill-id (or ALEXA_SKILL_ID) is required: without it this endpoint would "
+            "accept requests signed for any skill. Use --no-verify only for local testing."
+        )
+    if no_verify:
+        click.secho(
+            "WARNING: --no-verify: request signatures and timestamps are NOT checked. "
+            "Anyone who can reach this port can drive the skill. Never expose it publicly.",
+            fg="red",
+            bold=True,
+            err=True,
+        )
+    configure_logging(log_level)
+    if db_path is not None:
+        _prepare_store(db_path)
+    settings = dataclasses.replace(
+        Settings.from_env(),
+        skill_id=skill_id or None,
+        verify_signatures=not no_verify,
+        db_path=db_path,
+    )
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",
+        # Build the skill and trust store once in the master; workers share them after fork.
+        "preload_app": True,
+        "timeout": 30,
+        "graceful_timeout": 10,
+        # The app logs one JSON line per request itself.
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": log_level,
+        "logger_class": _JsonLogger,
+        # gunicorn 24+ opens a control socket at one fixed path per user; two services on
+        # one host would fight over it, and nothing here uses it.
+        "control_socket_disable": True,
+    }
+    _Gunicorn(settings, options).run()
+
+
+def _prepare_store(path: Path) -> None:
+    """Create (and migrate) the database now, so a bad path fails here, not per request."""
+    from skill.persistence.sqlite import SQLitePersistenceAdapter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    store = SQLitePersistenceAdapter(path)
+    try:
+        if not store.health_check():
+            raise click.ClickException(f"cannot open the database at {path}")
+    finally:
+        store.close()
