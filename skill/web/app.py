@@ -25,7 +25,7 @@ from ask_sdk_runtime.exceptions import AskSdkException
 from flask import Blueprint, Flask, Response, current_app, g, request, send_from_directory
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 
-from skill.factory import build_skill, invoke
+from skill.factory import build_skill, invoke, sqlite_adapter
 from skill.settings import Settings
 from skill.web.verify import RequestVerifier, VerificationError, default_trust_store
 
@@ -77,7 +77,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not settings.verify_signatures:
         log.warning("request signature and timestamp checks are OFF: not for a public endpoint")
 
-    store = _store(settings)
+    # Built here rather than inside build_skill so /healthz can ask it. It connects lazily per
+    # thread and process, so it is safe to build before gunicorn forks.
+    store = sqlite_adapter(settings.db_path) if settings.db_path else None
     skill = app.config.get("SKILL") or build_skill(persistence=store, settings=settings)
     trust_store = app.config.get("TRUST_STORE")
     if trust_store is None and settings.verify_signatures:
@@ -95,16 +97,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(_log_request)
     app.register_error_handler(Exception, _on_error)
     return app
-
-
-def _store(settings: Settings) -> Any:
-    if settings.db_path is None:
-        return None
-    from skill.persistence.sqlite import SQLitePersistenceAdapter
-    from skill.progress import progress_merge
-
-    # Opened lazily per thread and process, so it is safe to build before gunicorn forks.
-    return SQLitePersistenceAdapter(settings.db_path, merge=progress_merge)
 
 
 def _service() -> Service:
