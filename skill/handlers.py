@@ -7,6 +7,7 @@ Registration order is behaviour (the SDK takes the first handler whose ``can_han
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any, Protocol
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
@@ -201,10 +202,15 @@ class ApologyHandler(AbstractExceptionHandler):
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         request = handler_input.request_envelope.request
+        # Type and place only: an exception's message can quote what the person said.
+        frame = traceback.extract_tb(exception.__traceback__)[-1:] or None
         log.error(
             "handler failed",
-            exc_info=exception,
-            extra={"request_type": getattr(request, "object_type", None)},
+            extra={
+                "request_type": getattr(request, "object_type", None),
+                "error_type": type(exception).__name__,
+                "where": f"{frame[0].filename}:{frame[0].lineno}" if frame else None,
+            },
         )
         speech = "Sorry, something went wrong on my side. Please say that again, or say stop."
         return (

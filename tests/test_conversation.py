@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from skill.envelopes import AlexaSession
 from skill.numbers import words
 from tests.support.dialogue import Dialogue
 
@@ -249,3 +250,24 @@ def test_finishing_offers_what_next(dialogue: Dialogue) -> None:
         said = dialogue.say("AMAZON.NextIntent")
     assert "routine complete" in said and "Say start to go again" in said
     assert "step four of four" in dialogue.say("AMAZON.PreviousIntent")
+
+
+def test_an_exception_in_a_handler_gets_an_apology_and_logs_no_personal_data(
+    content, settings, caplog
+) -> None:
+    from skill.factory import build_skill
+    from skill.handlers import NoProgress
+
+    class Exploding(NoProgress):
+        def memory(self, handler_input):
+            raise RuntimeError("the person said: my secret phrase")
+
+    dialogue = Dialogue(
+        build_skill(content=content, settings=settings, keeper=Exploding()), AlexaSession()
+    )
+    said = dialogue.launch()
+    assert "something went wrong" in said and said.reprompt and not said.ended
+    record = next(r for r in caplog.records if r.name == "skill.handlers")
+    assert record.error_type == "RuntimeError" and record.exc_info is None
+    everything = caplog.text + repr([r.__dict__ for r in caplog.records])
+    assert "secret phrase" not in everything and dialogue.alexa.user_id not in everything
