@@ -1,0 +1,270 @@
+"""``workout-planner chat``: talk to the skill in the terminal, the way Alexa does.
+
+    workout-planner chat                        # the skill in this process, a temporary store
+    workout-planner chat --db var/chat.sqlite3  # keep progress between runs
+    workout-planner chat --show-intent          # also print what each line resolved to
+    workout-planner chat --audio-base-url https://example.com/audio --play
+    workout-planner chat --url http://127.0.0.1:8080/alexa   # a server run with --no-verify
+    workout-planner chat --script tests/transcripts/first_routine.txt
+
+Scripts: see ``skill.chat.script`` for the format; exit status 0 when every script passes,
+1 on the first mismatch in any script (named by file and line), 2 for a malformed script.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from skill.chat.channel import Channel, ChannelError, InProcess, OverHttp
+from skill.chat.console import SILENCE, Console, Exchange
+from skill.chat.play import CuePlayer
+from skill.chat.script import ScriptError, run_script
+from skill.envelopes import DEFAULT_SKILL_ID, AlexaSession
+from skill.nlu import DEFAULT_MODEL_PATH, Resolution, Resolver
+from skill.settings import Settings
+
+#: The console's person: the same user on every run, so ``--db`` keeps their progress.
+CONSOLE_USER_ID = "amzn1.ask.account.workout-planner-console"
+QUIT = frozenset({"quit", "/quit"})
+
+
+def load_resolver(path: Path) -> Resolver:
+    """The resolver for the model file, or for a model built from the content without one."""
+    if path.is_file():
+        return Resolver.from_file(path)
+    from skill.content import load_content
+    from skill.model import build_model
+
+    return Resolver.from_model(build_model(load_content()))
+
+
+def cue_texts(audio_dir: Path) -> tuple[dict[str, str], str | None]:
+    """File name -> words of each cue in the manifest, and a note when it can't be read."""
+    try:
+        from skill.audio.manifest import load_manifest
+
+        manifest = load_manifest(audio_dir / "manifest.json")
+    except FileNotFoundError:
+        return {}, f"no {audio_dir / 'manifest.json'}: cues are spoken as text"
+    except (ImportError, OSError, ValueError) as exc:
+        return {}, f"audio manifest unusable ({exc}): cues are spoken as text"
+    return {entry.file: entry.text for entry in manifest.values()}, None
+
+
+def format_exchange(exchange: Exchange, *, show_intent: bool = False) -> list[str]:
+    """The lines the console prints for one turn."""
+    lines = []
+    if show_intent and exchange.resolution is not None:
+        lines.append("  " + describe(exchange.resolution))
+    heard = exchange.heard
+    if exchange.request == SILENCE:
+        lines.append(f"(silence: Alexa repeats the reprompt) {heard.reprompt}")
+        return lines
+    if exchange.request == "SessionEndedRequest":
+        return [*lines, "(session ended)"]
+    lines.append(click.style("Alexa: ", bold=True) + (heard.speech or "(says nothing)"))
+    if heard.reprompt:
+        lines.append(f"  reprompt: {heard.reprompt}")
+    if heard.card_title or heard.card_text:
+        lines.append(f"  card: [{heard.card_title}] {heard.card_text}")
+    if heard.cues:
+        lines.append("  cues: " + ", ".join(Path(cue).name for cue in heard.cues))
+    if heard.ended:
+        lines.append('(session ended; say "open workout planner" to start again)')
+    return lines
+
+
+def describe(resolution: Resolution) -> str:
+    slots = " ".join(
+        f"{name}={spoken!r}->{ident or 'unresolved'}"
+        for name, (spoken, ident) in resolution.slots.items()
+    )
+    how = "exact" if resolution.score >= 1.0 else f"near {resolution.score:.2f}"
+    if resolution.intent == "AMAZON.FallbackIntent":
+        how = "no match"
+    return f"intent: {resolution.intent} {slots} ({how})".replace("  ", " ")
+
+
+@click.command()
+@click.option(
+    "--url",
+    metavar="URL",
+    help="Send requests to a running server (e.g. http://127.0.0.1:8080/alexa) instead of an "
+    "in-process skill. Run the server with --no-verify: the console cannot sign requests.",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file for progress (default: a temporary one, removed at the end).",
+)
+@click.option(
+    "--script",
+    "scripts",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Run a scripted conversation instead of the console (repeatable).",
+)
+@click.option(
+    "--show-intent", is_flag=True, help="Print the intent and slots each line resolved to."
+)
+@click.option(
+    "--audio-base-url",
+    envvar="AUDIO_BASE_URL",
+    metavar="URL",
+    help="Where cues are hosted (default: $AUDIO_BASE_URL); replies then carry <audio> cues.",
+)
+@click.option(
+    "--audio-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Settings().audio_dir,
+    show_default=True,
+    help="Local cues and manifest.json.",
+)
+@click.option("--play", is_flag=True, help="Play the cues from --audio-dir (ffplay, mpg123, ...).")
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_MODEL_PATH,
+    help="Interaction model to resolve lines against.",
+)
+@click.option("--skill-id", default=None, help="Skill id in the envelopes (the server's).")
+@click.option("--user-id", default=None, help="Alexa user id (default: one fixed console user).")
+def chat(
+    url: str | None,
+    db: Path | None,
+    scripts: tuple[Path, ...],
+    show_intent: bool,
+    audio_base_url: str | None,
+    audio_dir: Path,
+    play: bool,
+    model_path: Path,
+    skill_id: str | None,
+    user_id: str | None,
+) -> None:
+    """Talk to the skill the way Alexa does: each line you type becomes a request.
+
+    \b
+    Type what you would say: "open workout planner", "start the upper back routine", "next",
+    "it hurts". An empty line is silence. "quit" or Ctrl-D ends the session.
+
+    \b
+    --script FILE runs a scripted conversation and checks the replies (exit 0 when all pass,
+    1 on a mismatch, 2 for a malformed script):
+      # a comment
+      > open workout planner
+      < Welcome to Workout Planner
+      ! Step one
+
+    With --url the server keeps its own store (--db is for the in-process skill).
+    """
+    resolver = load_resolver(model_path)
+    settings = dataclasses.replace(
+        Settings.from_env(),
+        audio_dir=audio_dir,
+        audio_base_url=(audio_base_url or "").rstrip("/") or None,
+    )
+    if play and url is None and settings.audio_base_url is None:
+        # Only hosted cues become <audio>; point the skill at the local files to hear them.
+        settings = dataclasses.replace(settings, audio_base_url=audio_dir.resolve().as_uri())
+    texts, manifest_note = cue_texts(audio_dir)
+    skill_id = skill_id or settings.skill_id or DEFAULT_SKILL_ID
+
+    def connect() -> Channel:
+        return OverHttp(url) if url else InProcess(settings, db)
+
+    if scripts:
+        person = (lambda: user_id) if user_id else (lambda: f"amzn1.ask.account.{uuid.uuid4().hex}")
+        raise SystemExit(_run_scripts(scripts, connect, resolver, skill_id, person, texts))
+
+    notes = []
+    if (settings.audio_base_url or play) and manifest_note:
+        notes.append(manifest_note)
+    player = CuePlayer(audio_dir) if play else None
+    if player is not None and player.note:
+        notes.append(player.note)
+    channel = connect()
+    session = AlexaSession(skill_id=skill_id, user_id=user_id or CONSOLE_USER_ID)
+    console = Console(channel, resolver, session, texts)
+    click.echo('Workout Planner console. Say "open workout planner" (or press Enter) to begin;')
+    click.echo('"quit" or Ctrl-D to end.')
+    for note in [*channel.notes, *notes]:
+        click.echo(f"  note: {note}")
+    try:
+        _repl(console, show_intent=show_intent, player=player)
+    finally:
+        channel.close()
+
+
+def _repl(console: Console, *, show_intent: bool, player: CuePlayer | None) -> None:
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401  (line editing and history for input())
+    while True:
+        try:
+            line = input("you> ")
+            if not sys.stdin.isatty():  # piped or scripted input: show what was "said"
+                click.echo(line)
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            line = "quit"
+        if line.strip().lower() in QUIT:
+            _quit(console)
+            return
+        try:
+            exchange = console.say(line)
+        except ChannelError as exc:
+            click.echo(f"error: {exc}", err=True)
+            continue
+        for out in format_exchange(exchange, show_intent=show_intent):
+            click.echo(out)
+        if player is not None:
+            for problem in player.play(exchange.heard.cues):
+                click.echo(f"  note: {problem}")
+
+
+def _quit(console: Console) -> None:
+    try:
+        ended = console.end()
+    except ChannelError as exc:  # leaving anyway: say so, don't loop
+        click.echo(f"error: {exc}", err=True)
+        return
+    if ended is not None:
+        click.echo("(session ended: SessionEndedRequest sent)")
+
+
+def _run_scripts(
+    scripts: tuple[Path, ...],
+    connect: Callable[[], Channel],
+    resolver: Resolver,
+    skill_id: str,
+    person: Callable[[], str],
+    texts: dict[str, str],
+) -> int:
+    failed = 0
+    for path in scripts:
+        # Each script is a first-time user: a new user id, and a new store unless --db.
+        channel = connect()
+        try:
+            session = AlexaSession(skill_id=skill_id, user_id=person())
+            result = run_script(path, Console(channel, resolver, session, texts))
+        except ScriptError as exc:
+            click.echo(f"error: {exc}", err=True)
+            return 2
+        except ChannelError as exc:
+            click.echo(f"error: {path}: {exc}", err=True)
+            failed += 1
+            continue
+        finally:
+            channel.close()
+        click.echo(result.summary(), err=not result.ok)
+        failed += not result.ok
+    total = len(scripts)
+    click.echo(f"{total - failed} of {total} scripts passed")
+    return 1 if failed else 0

@@ -1,0 +1,98 @@
+"""A conversation with the skill, one typed line at a time, carried the way Alexa carries it.
+
+Each line is resolved to an intent against the interaction model (``skill.nlu``) and sent as a
+real request envelope through one ``AlexaSession``: the session id and attributes carry over,
+the user id stays the same, and a new session starts after the skill ends one.
+
+- "open workout planner" (or an empty line when no session is open) sends a LaunchRequest;
+  said while a session is open, it starts a new one, as re-invoking a skill does on a device.
+- An empty line in an open session is silence: Alexa plays the reprompt; a second silence ends
+  the session (SessionEndedRequest, EXCEEDED_MAX_REPROMPTS).
+- ``end()`` (Ctrl-D or "quit" in the console) sends a SessionEndedRequest, USER_INITIATED.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from skill.chat.channel import Channel
+from skill.chat.view import Heard
+from skill.envelopes import AlexaSession
+from skill.nlu import LAUNCH, Resolution, Resolver
+
+SILENCE = "(silence)"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One turn: what was typed, what it resolved to, which request went, what came back."""
+
+    said: str
+    resolution: Resolution | None
+    request: str  # "LaunchRequest", "IntentRequest", "SessionEndedRequest", or SILENCE
+    heard: Heard
+
+
+class Console:
+    """Talks to a skill through ``channel`` as one person on one device."""
+
+    def __init__(
+        self,
+        channel: Channel,
+        resolver: Resolver,
+        session: AlexaSession | None = None,
+        cue_texts: Mapping[str, str] | None = None,
+    ) -> None:
+        self.channel = channel
+        self.resolver = resolver
+        self.session = session or AlexaSession()
+        self.cue_texts = dict(cue_texts or {})
+        self._last: Heard | None = None
+        self._silences = 0
+
+    @property
+    def in_session(self) -> bool:
+        return not self.session.new
+
+    def say(self, line: str) -> Exchange:
+        """Send what the person says (an empty line is silence, or opens the skill)."""
+        line = line.strip()
+        if not line:
+            if not self.in_session:
+                return self._send("", None, self.session.launch())
+            return self._silence()
+        resolution = self.resolver.resolve(line)
+        if resolution.one_shot and self.in_session:
+            self.session.restart()
+        if resolution.intent == LAUNCH:
+            return self._send(line, resolution, self.session.launch())
+        envelope = self.session.intent(resolution.intent, **resolution.slots)
+        return self._send(line, resolution, envelope)
+
+    def end(self, reason: str = "USER_INITIATED") -> Exchange | None:
+        """Close an open session the way Alexa does: a SessionEndedRequest (no reply is heard)."""
+        if not self.in_session:
+            return None
+        return self._send("", None, self.session.session_ended(reason))
+
+    def _silence(self) -> Exchange:
+        self._silences += 1
+        if self._silences >= 2:
+            ended = self.end("EXCEEDED_MAX_REPROMPTS")
+            assert ended is not None
+            return ended
+        last = self._last
+        reprompt = last.reprompt if last else ""
+        heard = Heard(reprompt, reprompt, "", "", (), False, reprompt)
+        return Exchange("", None, SILENCE, heard)
+
+    def _send(self, said: str, resolution: Resolution | None, envelope: dict[str, Any]) -> Exchange:
+        request = str(envelope["request"]["type"])
+        response = self.channel.send(envelope)
+        self.session.absorb(response)
+        heard = Heard.from_response(response, self.cue_texts)
+        self._silences = 0
+        self._last = heard
+        return Exchange(said, resolution, request, heard)
