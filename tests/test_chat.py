@@ -1,0 +1,419 @@
+"""The chat console and its script runner, against the real skill (in process and over HTTP).
+
+The transcripts in tests/transcripts/ are whole conversations: the project's end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+from click.testing import CliRunner
+
+from skill.chat import ChannelError, Console, InProcess, OverHttp, parse_script, run_script
+from skill.chat import play as play_module
+from skill.chat.cli import _repl, chat, load_resolver
+from skill.chat.console import SILENCE
+from skill.chat.script import ScriptError
+from skill.chat.view import Heard, plain
+from skill.content import load_content
+from skill.factory import build_skill, invoke
+from skill.nlu import Resolver
+from skill.settings import Settings
+
+TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.txt"))
+# Unset whatever the developer's shell has, so the console runs the same everywhere.
+CLEAN_ENV: dict[str, str | None] = {"AUDIO_BASE_URL": None, "ALEXA_SKILL_ID": None}
+
+
+@pytest.fixture(scope="module")
+def resolver() -> Resolver:
+    return Resolver.from_file()
+
+
+@pytest.fixture
+def channel(tmp_path) -> Iterator[InProcess]:
+    channel = InProcess(Settings(), tmp_path / "progress.sqlite3")
+    yield channel
+    channel.close()
+
+
+class Recording:
+    """A channel that keeps every envelope it passes on."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.sent: list[dict[str, Any]] = []
+        self.notes: list[str] = []
+
+    def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        self.sent.append(envelope)
+        return self.inner.send(envelope)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def run_chat(*args: str, input: str | None = None) -> Any:
+    return CliRunner(env=CLEAN_ENV).invoke(chat, list(args), input=input)
+
+
+# -- the transcripts --------------------------------------------------------------------------
+
+
+def test_the_required_conversations_are_scripted():
+    names = {path.stem for path in TRANSCRIPTS}
+    assert {
+        "first_routine",  # first launch, screening, the whole upper back routine, completion
+        "pain_mid_routine",  # pain stops the routine; "next" does not carry it on
+        "faq_mid_routine",  # a question mid-routine, then "next" picks up at the same step
+        "red_flag_and_chest_pain",
+        "screening_yes",  # upper back declined, the shoulder release guided
+    } <= names
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
+def test_transcript(path, channel, resolver):
+    result = run_script(path, Console(channel, resolver))
+    assert result.ok, result.summary()
+    assert result.checks > 0
+
+
+def test_the_command_runs_every_script():
+    args = [arg for path in TRANSCRIPTS for arg in ("--script", str(path))]
+    result = run_chat(*args)
+    assert result.exit_code == 0, result.output
+    assert f"{len(TRANSCRIPTS)} of {len(TRANSCRIPTS)} scripts passed" in result.output
+
+
+def test_a_failing_script_exits_non_zero_and_names_the_line(tmp_path):
+    script = tmp_path / "wrong.txt"
+    script.write_text(
+        "# expects the wrong thing on line 4\n"
+        "> open workout planner\n"
+        "< Welcome to Workout Planner\n"
+        "< Goodbye forever\n"
+        "> next\n",
+        encoding="utf-8",
+    )
+    result = run_chat("--script", str(script))
+    assert result.exit_code == 1
+    assert f"{script}:4: expected 'Goodbye forever'" in result.output
+    assert "in the reply to 'open workout planner' (line 2)" in result.output
+    assert "speech: Welcome to Workout Planner." in result.output
+    assert "0 of 1 scripts passed" in result.output
+
+
+def test_a_forbidden_phrase_and_a_wrong_intent_fail(tmp_path, channel, resolver):
+    script = tmp_path / "forbid.txt"
+    script.write_text("> open workout planner\n! welcome\n", encoding="utf-8")
+    result = run_script(script, Console(channel, resolver))
+    assert not result.ok
+    assert "forbid.txt:2: did not expect 'welcome'" in result.summary()
+
+    script.write_text("> it hurts\n= AMAZON.NextIntent\n", encoding="utf-8")
+    result = run_script(script, Console(channel, resolver))
+    assert "expected the intent AMAZON.NextIntent" in result.summary()
+    assert "PainIntent" in result.summary()
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("< hello\n> open workout planner\n", ":1: '<' before anything was said"),
+        ("> open workout planner\nhello\n", ":2: a line starts with one of"),
+        ("> open workout planner\n<\n", ":2: '<' needs a phrase"),
+        ("# nothing\n", "nothing is said"),
+    ],
+)
+def test_a_malformed_script_is_refused(tmp_path, text, problem):
+    with pytest.raises(ScriptError, match=problem):
+        parse_script(text, "s.txt")
+    script = tmp_path / "bad.txt"
+    script.write_text(text, encoding="utf-8")
+    assert run_chat("--script", str(script)).exit_code == 2
+
+
+# -- the console ------------------------------------------------------------------------------
+
+
+def test_the_console_prints_speech_reprompt_and_card(tmp_path):
+    lines = "open workout planner\nstart the upper back routine\nno\nquit\n"
+    result = run_chat("--show-intent", "--db", str(tmp_path / "p.sqlite3"), input=lines)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Alexa: Welcome to Workout Planner." in out
+    assert "reprompt: Would you like to start the upper back routine?" in out
+    assert "card: [Workout Planner] Welcome to Workout Planner." in out
+    assert "intent: StartRoutineIntent routine='upper back'->upper_back (exact)" in out
+    assert "Alexa: Thanks, I've noted that." in out
+    assert "card: [Step 1 of 5: Warm up]" in out
+    assert "(session ended: SessionEndedRequest sent)" in out
+
+
+def test_ctrl_d_ends_the_session(tmp_path):
+    result = run_chat(input="open workout planner\n")
+    assert result.exit_code == 0, result.output
+    assert "(session ended: SessionEndedRequest sent)" in result.output
+
+
+def test_a_turn_that_ends_the_session_says_so():
+    result = run_chat(input="open workout planner\nstop\nquit\n")
+    assert "Alexa: Okay. Be gentle with your back. Goodbye!" in result.output
+    assert '(session ended; say "open workout planner" to start again)' in result.output
+
+
+def test_sessions_are_carried_the_way_alexa_carries_them(channel, resolver):
+    recording = Recording(channel)
+    console = Console(recording, resolver)
+    console.say("open workout planner")
+    console.say("start the upper back routine")
+    console.say("no")
+    first, second, third = recording.sent
+    assert first["request"]["type"] == "LaunchRequest"
+    assert [e["session"]["new"] for e in recording.sent] == [True, False, False]
+    assert len({e["session"]["sessionId"] for e in recording.sent}) == 1
+    assert third["session"]["attributes"]["workoutPlanner"]["pending_routine_id"] == "upper_back"
+    slot = second["request"]["intent"]["slots"]["routine"]
+    assert slot["resolutions"]["resolutionsPerAuthority"][0]["values"][0]["value"]["id"] == (
+        "upper_back"
+    )
+
+    assert console.say("stop").heard.ended
+    console.say("open workout planner")
+    reopened = recording.sent[-1]
+    assert reopened["session"]["new"] is True
+    assert reopened["session"]["sessionId"] != first["session"]["sessionId"]
+    users = {e["session"]["user"]["userId"] for e in recording.sent}
+    assert len(users) == 1
+
+    console.end()
+    ended = recording.sent[-1]
+    assert ended["request"]["type"] == "SessionEndedRequest"
+    assert ended["request"]["reason"] == "USER_INITIATED"
+    assert ended["session"]["sessionId"] == reopened["session"]["sessionId"]
+    assert console.end() is None  # nothing open: nothing sent
+    assert len(recording.sent) == 5 + 1
+
+
+def test_silence_opens_the_skill_then_reprompts_then_ends(channel, resolver):
+    recording = Recording(channel)
+    console = Console(recording, resolver)
+    assert console.say("").request == "LaunchRequest"
+    quiet = console.say("")
+    assert quiet.request == SILENCE
+    reprompt = "Would you like to start the upper back routine? Say yes, or name another routine."
+    assert quiet.heard.speech == reprompt
+    assert len(recording.sent) == 1  # Alexa replays the reprompt itself
+    gone = console.say("")
+    assert gone.request == "SessionEndedRequest"
+    assert recording.sent[-1]["request"]["reason"] == "EXCEEDED_MAX_REPROMPTS"
+    assert not console.in_session
+
+
+def test_opening_the_skill_again_starts_a_new_session(channel, resolver):
+    recording = Recording(channel)
+    console = Console(recording, resolver)
+    console.say("open workout planner")
+    console.say("ask workout planner to start stretching")
+    before, after = recording.sent
+    assert after["session"]["new"] is True
+    assert after["session"]["sessionId"] != before["session"]["sessionId"]
+
+
+def test_a_model_file_is_optional(tmp_path):
+    assert load_resolver(tmp_path / "missing.json").resolve("next").intent == "AMAZON.NextIntent"
+
+
+# -- over HTTP --------------------------------------------------------------------------------
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _minimal_app(skill: Any) -> Any:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        out = json.dumps(invoke(skill, body)).encode("utf-8")
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [out]
+
+    return app
+
+
+def _web_app(tmp_path: Path) -> Any:
+    settings = Settings(verify_signatures=False, db_path=tmp_path / "web.sqlite3")
+    try:
+        from skill.web.app import create_app
+    except ImportError:
+        return _minimal_app(build_skill(settings=settings))
+    return create_app({"SETTINGS": settings})
+
+
+@contextmanager
+def _serve(app: Any) -> Iterator[str]:
+    httpd = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}/alexa"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def server(tmp_path) -> Iterator[str]:
+    with _serve(_web_app(tmp_path)) as url:
+        yield url
+
+
+def test_a_script_runs_against_a_server(server):
+    result = run_chat("--url", server, "--script", str(TRANSCRIPTS[0]))
+    assert result.exit_code == 0, result.output
+    assert "1 of 1 scripts passed" in result.output
+
+
+def test_the_console_talks_to_a_server(server):
+    result = run_chat("--url", server, input="open workout planner\nquit\n")
+    assert result.exit_code == 0, result.output
+    assert f"server: {server} (it must run with --no-verify)" in result.output
+    assert "Alexa: Welcome to Workout Planner." in result.output
+
+
+def test_a_server_that_refuses_says_why():
+    def refuse(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("400 Bad Request", [("Content-Type", "text/plain")])
+        return [b"bad signature"]
+
+    with _serve(refuse) as url, pytest.raises(ChannelError, match="--no-verify"):
+        OverHttp(url).send({"request": {"type": "LaunchRequest"}})
+
+
+def test_an_unreachable_server_is_an_error_not_a_crash(tmp_path):
+    with _serve(_minimal_app(None)) as url:
+        pass  # started and stopped: nothing listens there now
+    result = run_chat("--url", url, input="open workout planner\nquit\n")
+    assert result.exit_code == 0
+    assert "error: cannot reach" in result.output
+    script = tmp_path / "s.txt"
+    script.write_text("> open workout planner\n< Welcome\n", encoding="utf-8")
+    assert run_chat("--url", url, "--script", str(script)).exit_code == 1
+
+
+def test_leaving_when_the_server_is_gone_does_not_hang(channel, resolver, monkeypatch, capsys):
+    class Gone(Recording):
+        def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
+            if envelope["request"]["type"] == "SessionEndedRequest":
+                raise ChannelError("cannot reach the server")
+            return super().send(envelope)
+
+    lines = iter(["open workout planner"])
+
+    def typed(prompt: str = "") -> str:
+        try:
+            return next(lines)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", typed)
+    _repl(Console(Gone(channel), resolver), show_intent=False, player=None)
+    captured = capsys.readouterr()
+    assert "Alexa: Welcome to Workout Planner." in captured.out
+    assert "error: cannot reach the server" in captured.err
+
+
+# -- cues -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def audio_dir(tmp_path) -> Path:
+    """A manifest (and stand-in MP3 files) for every cue the content has."""
+    directory = tmp_path / "audio"
+    directory.mkdir()
+    cues = {}
+    for spec in load_content().cue_specs():
+        name = spec.id.replace(".", "-") + ".mp3"
+        (directory / name).write_bytes(b"ID3")
+        cues[spec.id] = {
+            "file": name,
+            "text": spec.text,
+            "duration_seconds": 1.0,
+            "engine": "test",
+            "hash": "0" * 64,
+        }
+    manifest = {"version": 1, "cues": cues}
+    (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return directory
+
+
+def test_hosted_cues_are_shown(audio_dir):
+    base = ["--audio-base-url", "https://cdn.example/audio", "--audio-dir", str(audio_dir)]
+    result = run_chat(*base, input="open workout planner\nquit\n")
+    assert result.exit_code == 0, result.output
+    assert "Alexa: [cue: prompt-welcome_first.mp3] [cue: prompt-disclaimer.mp3]" in result.output
+    assert "  cues: prompt-welcome_first.mp3, prompt-disclaimer.mp3," in result.output
+
+
+def test_scripts_match_the_words_of_hosted_cues(audio_dir):
+    args = ["--audio-base-url", "https://cdn.example/audio", "--audio-dir", str(audio_dir)]
+    result = run_chat(*args, "--script", str(TRANSCRIPTS[0]))
+    assert result.exit_code == 0, result.output
+
+
+def test_without_a_manifest_cues_are_spoken_as_text(tmp_path):
+    args = ["--audio-base-url", "https://cdn.example/audio", "--audio-dir", str(tmp_path)]
+    result = run_chat(*args, input="open workout planner\nquit\n")
+    assert "manifest.json: cues are spoken as text" in result.output
+    assert "Alexa: Welcome to Workout Planner." in result.output
+
+
+def test_play_uses_the_first_player_found(audio_dir, tmp_path, monkeypatch):
+    log = tmp_path / "played.txt"
+    player = tmp_path / "fakeplay"
+    player.write_text(f'#!/bin/sh\necho "$1" >> {log}\n', encoding="utf-8")
+    player.chmod(0o755)
+    monkeypatch.setattr(play_module, "PLAYERS", ((str(player),),))
+    result = run_chat("--play", "--audio-dir", str(audio_dir), input="open workout planner\nquit\n")
+    assert result.exit_code == 0, result.output
+    played = [Path(line).name for line in log.read_text(encoding="utf-8").split()]
+    assert played[:2] == ["prompt-welcome_first.mp3", "prompt-disclaimer.mp3"]
+
+
+def test_play_without_a_player_says_so(audio_dir, monkeypatch):
+    monkeypatch.setattr(play_module, "PLAYERS", (("no-such-player-here",),))
+    result = run_chat("--play", "--audio-dir", str(audio_dir), input="quit\n")
+    assert "no audio player found (tried no-such-player-here)" in result.output
+
+
+def test_a_missing_cue_file_is_noted(tmp_path):
+    cue_player = play_module.CuePlayer(tmp_path, (sys.executable, "-c", "pass"))
+    assert cue_player.play(["https://cdn.example/audio/absent.mp3"]) == [
+        f"cue file not found: {tmp_path / 'absent.mp3'}"
+    ]
+
+
+# -- reading replies --------------------------------------------------------------------------
+
+
+def test_ssml_reads_as_text_with_cues_marked():
+    ssml = (
+        '<speak>Hi <audio src="https://x.example/a/step-1.mp3"/> there &amp; '
+        '<break time="1s"/>bye</speak>'
+    )
+    assert plain(ssml) == "Hi [cue: step-1.mp3] there & bye"
+    assert plain(ssml, {"step-1.mp3": "Step one."}) == "Hi Step one. there & bye"
+
+
+def test_an_empty_response_has_ended():
+    heard = Heard.from_response({"version": "1.0", "response": {}})
+    assert heard.ended and heard.speech == "" and not heard.contains("anything")
