@@ -43,15 +43,14 @@ class InProcess:
         self._tmp: str | None = None
         self._store: Any = None
         try:
-            from skill.persistence import progress_merge
-            from skill.persistence.sqlite import SQLitePersistenceAdapter
+            from skill.factory import sqlite_adapter
 
             if db is None:
                 self._tmp = tempfile.mkdtemp(prefix="workout-planner-chat-")
                 path = Path(self._tmp) / "progress.sqlite3"
             else:
                 path = db
-            self._store = SQLitePersistenceAdapter(path, merge=progress_merge)
+            self._store = sqlite_adapter(path)
             self.skill = build_skill(persistence=self._store, settings=settings)
             self.notes.append(f"progress store: {path}" + (" (temporary)" if db is None else ""))
         except ImportError as exc:  # a checkout without the store: the console still works
@@ -65,7 +64,7 @@ class InProcess:
         return invoke(self.skill, envelope)
 
     def close(self) -> None:
-        if self._store is not None:
+        if self._store is not None and hasattr(self._store, "close"):
             self._store.close()
             self._store = None
         if self._tmp is not None:
