@@ -1,0 +1,59 @@
+"""One cue's audio before encoding: [chime] + speech + [countdown ticks + end tone]."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from skill.audio import tones
+from skill.audio.encode import SAMPLE_RATE, normalise, resample
+from skill.audio.engines import Pcm
+from skill.audio.loudness import db_to_gain
+from skill.cues import CueSpec
+
+#: Bump when the way a cue is put together changes (it is part of every cue's hash).
+VERSION = "assemble-2"
+
+#: Engines pad speech with silence; keep this much of it at each end.
+_KEEP_SILENCE_SECONDS = 0.05
+_SILENCE_BELOW_DB = -45.0
+#: -14 LUFS under a -2 dBFS true peak leaves 12 dB; 1.5 dB of it go to the codec's overshoot.
+_SPEECH_MAX_PEAK_TO_LOUDNESS_DB = 10.5
+#: Between the last word and the first countdown tick.
+_PAUSE_BEFORE_HOLD_SECONDS = 0.4
+
+
+def trim_silence(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Cut leading and trailing near-silence (relative to the loudest sample)."""
+    level = np.abs(samples)
+    peak = float(level.max()) if len(level) else 0.0
+    if peak == 0.0:
+        return samples
+    loud = np.flatnonzero(level > peak * db_to_gain(_SILENCE_BELOW_DB))
+    keep = int(_KEEP_SILENCE_SECONDS * sample_rate)
+    return samples[max(0, loud[0] - keep) : loud[-1] + 1 + keep]
+
+
+def speech_at_reference_level(pcm: Pcm) -> np.ndarray:
+    """The speech at 24 kHz, trimmed, at ``tones.SPEECH_LUFS`` with its peaks limited.
+
+    Limiting the speech alone, here, is what lets the whole cue reach -14 LUFS under a -2 dBFS
+    true peak with little further limiting; and the tones balance against a known level.
+    """
+    speech = trim_silence(resample(pcm.samples, pcm.sample_rate))
+    if len(speech) < SAMPLE_RATE // 2:  # the loudness meter needs more than 400 ms
+        speech = np.pad(speech, (0, SAMPLE_RATE // 2 - len(speech)))
+    ceiling = tones.SPEECH_LUFS + _SPEECH_MAX_PEAK_TO_LOUDNESS_DB
+    return normalise(speech, tones.SPEECH_LUFS, ceiling)
+
+
+def assemble(cue: CueSpec, speech: Pcm) -> np.ndarray:
+    """The cue's full audio at 24 kHz (float64), ready for :func:`skill.audio.encode.encode`."""
+    parts = [tones.chime(SAMPLE_RATE)] if cue.chime else []
+    parts.append(speech_at_reference_level(speech))
+    if cue.hold_seconds:
+        parts += [
+            tones.silence(_PAUSE_BEFORE_HOLD_SECONDS, SAMPLE_RATE),
+            tones.countdown(cue.hold_seconds, SAMPLE_RATE),
+            tones.end_tone(SAMPLE_RATE),
+        ]
+    return np.concatenate([np.asarray(part, dtype=np.float64) for part in parts])

@@ -1,0 +1,177 @@
+"""Render cues to MP3 files and ``manifest.json``, re-rendering only what changed.
+
+A cue's file name carries a hash of everything that shapes its audio, so an unchanged cue is
+recognised from the manifest and the file's existence alone (no decoding), and a changed one
+gets a new file. The manifest is replaced only after every cue rendered: a failure part-way
+leaves the previous manifest, and the files it names, untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from skill.audio import assemble, encode, tones
+from skill.audio.engines import Engine
+from skill.audio.manifest import (
+    MANIFEST_NAME,
+    ManifestEntry,
+    ManifestError,
+    dumps_manifest,
+    load_manifest,
+    write_atomically,
+)
+from skill.audio.mp3check import MAX_SECONDS, scan_frames
+from skill.cues import CueSpec
+
+log = logging.getLogger(__name__)
+
+#: Everything besides the cue and the engine that changes the bytes of a file.
+RENDER_VERSION = f"{encode.SETTINGS_VERSION}|{tones.VERSION}|{assemble.VERSION}"
+
+#: Dotted ids of letters, digits and underscores: dots become dashes in file names, unambiguously.
+_CUE_ID = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
+
+
+class BuildError(RuntimeError):
+    """A cue could not be rendered; the message names the cue."""
+
+
+@dataclass
+class BuildReport:
+    rendered: list[str] = field(default_factory=list)  # cue ids
+    kept: list[str] = field(default_factory=list)  # cue ids
+    removed: list[str] = field(default_factory=list)  # file names
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"rendered {len(self.rendered)}, kept {len(self.kept)}, "
+            f"removed {len(self.removed)} in {self.seconds:.2f} s"
+        )
+
+
+def cue_hash(cue: CueSpec, engine_fingerprint: str) -> str:
+    """sha256 (hex) of what the cue's audio depends on."""
+    parts = [cue.text, cue.hold_seconds, cue.chime, engine_fingerprint, RENDER_VERSION]
+    payload = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def cue_file_name(cue_id: str, digest: str) -> str:
+    return f"{cue_id.replace('.', '-')}-{digest[:12]}.mp3"
+
+
+def validate_cues(cues: Iterable[CueSpec]) -> None:
+    """Raise BuildError for cues that cannot become files (bad id, duplicate, empty text)."""
+    seen: set[str] = set()
+    for cue in cues:
+        if not _CUE_ID.match(cue.id):
+            raise BuildError(f"cue {cue.id!r}: ids are dotted words of letters, digits, _")
+        if cue.id in seen:
+            raise BuildError(f"cue {cue.id!r} appears twice")
+        seen.add(cue.id)
+        if not cue.text.strip():
+            raise BuildError(f"cue {cue.id!r}: the text is empty")
+        hold = cue.hold_seconds
+        if hold is not None and (isinstance(hold, bool) or not isinstance(hold, int) or hold < 1):
+            raise BuildError(f"cue {cue.id!r}: hold_seconds must be a whole number >= 1")
+
+
+def build(
+    cues: list[CueSpec], out_dir: Path, engine: Engine, *, progress: bool = True
+) -> BuildReport:
+    """Bring ``out_dir`` (MP3 files + manifest.json) up to date with ``cues``."""
+    started = time.perf_counter()
+    validate_cues(cues)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path = out_dir / MANIFEST_NAME
+    previous = _previous_entries(manifest_path)
+    fingerprint = engine.fingerprint
+    report = BuildReport()
+    entries: dict[str, ManifestEntry] = {}
+    todo: list[tuple[CueSpec, str]] = []
+    for cue in cues:
+        digest = cue_hash(cue, fingerprint)
+        name = cue_file_name(cue.id, digest)
+        old = previous.get(cue.id)
+        # Unchanged: the manifest says so and the file is there (no need to decode it).
+        unchanged = old is not None and old.hash == digest and old.file == name
+        if old is not None and unchanged and (out_dir / name).is_file():
+            entries[cue.id] = old
+            report.kept.append(cue.id)
+            continue
+        adopted = _adopt(out_dir / name, cue, fingerprint, digest)
+        if adopted is not None:
+            entries[cue.id] = adopted
+            report.kept.append(cue.id)
+        else:
+            todo.append((cue, digest))
+
+    show = progress and sys.stderr.isatty() and len(todo) > 1
+    for cue, digest in tqdm(todo, desc="Rendering cues", unit="cue", disable=not show):
+        entries[cue.id] = _render(cue, digest, fingerprint, out_dir, engine)
+        report.rendered.append(cue.id)
+
+    text = dumps_manifest(entries.values())
+    if not manifest_path.is_file() or manifest_path.read_text(encoding="utf-8") != text:
+        write_atomically(manifest_path, text.encode("utf-8"))
+    wanted = {entry.file for entry in entries.values()}
+    for stale in sorted(out_dir.glob("*.mp3")):
+        if stale.name not in wanted:
+            stale.unlink()
+            report.removed.append(stale.name)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _previous_entries(manifest_path: Path) -> dict[str, ManifestEntry]:
+    try:
+        return load_manifest(manifest_path)
+    except FileNotFoundError:
+        return {}
+    except ManifestError as exc:
+        # Rebuilding replaces it; files whose names still match are adopted, not re-rendered.
+        log.warning("ignoring the broken manifest: %s", exc)
+        return {}
+
+
+def _adopt(path: Path, cue: CueSpec, fingerprint: str, digest: str) -> ManifestEntry | None:
+    """Reuse a file rendered by a build that failed later (its name proves its content).
+
+    Files are written atomically, so one with the right name is complete; walking its frame
+    headers gives the duration without decoding.
+    """
+    if not path.is_file():
+        return None
+    scan = scan_frames(path.read_bytes())
+    if scan.problems or not scan.frames:
+        return None
+    return ManifestEntry(cue.id, path.name, cue.text, scan.duration_seconds, fingerprint, digest)
+
+
+def _render(
+    cue: CueSpec, digest: str, fingerprint: str, out_dir: Path, engine: Engine
+) -> ManifestEntry:
+    speech = engine.synthesize(cue.text)  # EngineUnavailable propagates as it is
+    audio = assemble.assemble(cue, speech)
+    seconds = len(audio) / encode.SAMPLE_RATE
+    if seconds > MAX_SECONDS - 1:
+        raise BuildError(f"cue {cue.id!r} would last {seconds:.0f} s; Alexa plays at most 240 s")
+    try:
+        encoded = encode.encode(audio, encode.SAMPLE_RATE)
+    except (encode.EncodingError, ValueError) as exc:
+        raise BuildError(f"cue {cue.id!r}: {exc}") from exc
+    name = cue_file_name(cue.id, digest)
+    write_atomically(out_dir / name, encoded.data)
+    return ManifestEntry(cue.id, name, cue.text, encoded.duration_seconds, fingerprint, digest)
