@@ -52,6 +52,8 @@ class SessionState:
     #: The last question answered, for "repeat".
     faq_topic: str | None = None
     screening: Screening | None = None
+    #: This run of the routine was already counted as finished ("back" then "next" again).
+    finish_counted: bool = False
 
     @property
     def in_routine(self) -> bool:
@@ -78,6 +80,7 @@ class SessionState:
         step_index = raw.get("step_index", 0)
         if isinstance(step_index, bool) or not isinstance(step_index, int) or step_index < 0:
             return cls(screening=screening)
+        counted = raw.get("finish_counted", False) is True
         routine_id, pending, topic = (
             raw.get(key) for key in ("routine_id", "pending_routine_id", "faq_topic")
         )
@@ -92,6 +95,7 @@ class SessionState:
             pending_routine_id=pending,
             faq_topic=topic,
             screening=screening,
+            finish_counted=counted,
         )
 
 

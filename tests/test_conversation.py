@@ -271,3 +271,20 @@ def test_an_exception_in_a_handler_gets_an_apology_and_logs_no_personal_data(
     assert record.error_type == "RuntimeError" and record.exc_info is None
     everything = caplog.text + repr([r.__dict__ for r in caplog.records])
     assert "secret phrase" not in everything and dialogue.alexa.user_id not in everything
+
+
+def test_going_back_after_finishing_does_not_count_the_routine_twice(dialogue: Dialogue) -> None:
+    dialogue.start("self_massage")
+    for _ in range(3):
+        dialogue.say("AMAZON.NextIntent")
+    dialogue.say("AMAZON.PreviousIntent")
+    said = dialogue.say("AMAZON.NextIntent")
+    assert "routine complete" in said and dialogue.last is said
+    assert said.raw["sessionAttributes"]["workoutPlanner"]["finish_counted"] is True
+
+
+def test_after_pain_outside_a_routine_next_does_not_mention_a_routine(dialogue: Dialogue):
+    dialogue.launch()
+    dialogue.say("PainIntent")
+    said = dialogue.say("AMAZON.NextIntent")
+    assert "that routine" not in said and "won't start a routine" in said

@@ -195,3 +195,17 @@ def test_sessions_this_week_counts_only_the_last_seven_days() -> None:
     keeper = StoredProgress(clock=lambda: now)
     assert progress.sessions_this_week(now.date()) == 1
     assert keeper.clock() == now
+
+
+def test_back_then_next_after_finishing_counts_once(person: Dialogue, db: Path) -> None:
+    person.start("self_massage")
+    for _ in range(3):
+        person.say("AMAZON.NextIntent")
+    person.say("AMAZON.PreviousIntent")
+    said = person.say("AMAZON.NextIntent")
+    assert "session this week" not in said
+    assert Progress.from_attributes(rows(db)[0]).completed_total == 1
+    person.say("AMAZON.StartOverIntent")
+    for _ in range(3):
+        said = person.say("AMAZON.NextIntent")
+    assert "second session this week" in said  # a real second run counts

@@ -138,6 +138,11 @@ def pain_blocked(ctx: Ctx) -> Outcome:
 
 
 @action
+def pain_rest(ctx: Ctx) -> Outcome:
+    return _say(ctx, *_p(ctx, "pain_rest"), reprompt="pain_reprompt")
+
+
+@action
 def repeat_pain(ctx: Ctx) -> Outcome:
     return _say(ctx, *_p(ctx, "pain_stop"), reprompt="pain_reprompt")
 
@@ -295,7 +300,8 @@ def update_screening(ctx: Ctx) -> Outcome:
 
 
 def _begin(ctx: Ctx, routine: Routine, *lead: Line, base: SessionState | None = None) -> Outcome:
-    return _step(ctx, routine, 0, *lead, ctx.content.intro_line(routine), base=base)
+    fresh = replace(base or ctx.session, finish_counted=False)  # a new run counts again
+    return _step(ctx, routine, 0, *lead, ctx.content.intro_line(routine), base=fresh)
 
 
 @action
@@ -362,8 +368,7 @@ def previous_step(ctx: Ctx) -> Outcome:
 
 @action
 def restart(ctx: Ctx) -> Outcome:
-    routine = _current(ctx)
-    return _step(ctx, routine, 0, ctx.content.prompt("start_over"), ctx.content.intro_line(routine))
+    return _begin(ctx, _current(ctx), ctx.content.prompt("start_over"))
 
 
 @action
@@ -426,7 +431,8 @@ def fallback_aside(ctx: Ctx) -> Outcome:
 def finish(ctx: Ctx) -> Outcome:
     routine = _current(ctx)
     speech = [ctx.content.done_line(routine)]
-    if ctx.turn.memory.known:
+    first_time = not ctx.session.finish_counted
+    if first_time and ctx.turn.memory.known:
         count = ctx.turn.memory.sessions_this_week + 1
         speech.append(Line(f"That's your {ordinal(count)} session this week."))
     speech.append(ctx.content.prompt("finished_menu"))
@@ -436,7 +442,8 @@ def finish(ctx: Ctx) -> Outcome:
         *speech,
         reprompt="finished_menu",
         card=card,
-        effects=frozenset({Effect.ROUTINE_FINISHED}),
+        session=replace(ctx.session, finish_counted=True),
+        effects=frozenset({Effect.ROUTINE_FINISHED}) if first_time else frozenset(),
     )
 
 

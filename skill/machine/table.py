@@ -119,9 +119,15 @@ RULES: tuple[Rule, ...] = (
     Rule(S.ASIDE, E.HELP, "help_step", S.ASIDE),
     Rule(S.ASIDE, E.FALLBACK, "fallback_aside", S.ASIDE),
     # 3d. Stopped for pain: the routine does not go on; beginning again must be deliberate.
-    *_each([S.PAIN_STOPPED], [E.NEXT, E.PREVIOUS, E.RESUME, E.YES, E.PAUSE], "pain_blocked", SAME),
     Rule(S.PAIN_STOPPED, E.START_OVER, "restart", S.IN_STEP, g.has_routine),
-    *_each([S.PAIN_STOPPED], [E.START_OVER, E.NO], "pain_blocked", SAME),
+    *[
+        rule
+        for event in (E.NEXT, E.PREVIOUS, E.RESUME, E.YES, E.PAUSE, E.START_OVER, E.NO)
+        for rule in (
+            Rule(S.PAIN_STOPPED, event, "pain_blocked", SAME, g.has_routine),
+            Rule(S.PAIN_STOPPED, event, "pain_rest", SAME),  # it hurt before any routine
+        )
+    ],
     Rule(S.PAIN_STOPPED, E.REPEAT, "repeat_pain", SAME),
     Rule(S.PAIN_STOPPED, E.HELP, "help_pain", SAME),
     Rule(S.PAIN_STOPPED, E.FALLBACK, "fallback_pain", SAME),
