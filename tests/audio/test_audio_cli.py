@@ -1,0 +1,77 @@
+"""``workout-planner audio build|check`` through click's CliRunner, on a temporary directory."""
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from skill.audio import cli
+from skill.audio.manifest import MANIFEST_NAME, load_manifest
+from skill.cli import main
+from skill.cues import CueSpec
+
+CUES = [CueSpec("prompt.welcome", "Welcome."), CueSpec("step.neck.1", "Nod.", chime=True)]
+GOOGLE = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
+
+
+@pytest.fixture
+def cues(monkeypatch):
+    content = list(CUES)
+    monkeypatch.setattr(cli, "load_cues", lambda: content)
+    return content
+
+
+def run(*args):
+    try:
+        runner = CliRunner(mix_stderr=False)
+    except TypeError:  # click >= 8.2 always keeps stderr apart
+        runner = CliRunner()
+    return runner.invoke(main, ["audio", *args])
+
+
+def test_build_then_check_then_noop_build(tmp_path, cues):
+    out = str(tmp_path)
+    first = run("build", "--engine", "espeak", "--out", out, "--no-progress")
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.startswith("rendered 2, kept 0, removed 0 in ")
+    assert sorted(load_manifest(tmp_path / MANIFEST_NAME)) == ["prompt.welcome", "step.neck.1"]
+    checked = run("check", "--out", out)
+    assert checked.exit_code == 0 and checked.stdout.startswith("OK: 2 cues in ")
+    again = run("build", "--engine", "espeak", "--out", out)
+    assert again.exit_code == 0 and again.stdout.startswith("rendered 0, kept 2, removed 0 in ")
+
+
+def test_check_lists_problems_and_exits_1(tmp_path, cues):
+    assert run("build", "--engine", "espeak", "--out", str(tmp_path)).exit_code == 0
+    cues.append(CueSpec("prompt.goodbye", "Bye."))
+    result = run("check", "--out", str(tmp_path))
+    assert result.exit_code == 1
+    assert "cue 'prompt.goodbye' is missing" in result.stdout
+    assert "1 problem(s)" in result.stderr
+
+
+def test_unreachable_google_exits_2_plainly_and_writes_no_manifest(tmp_path, cues, requests_mock):
+    requests_mock.post(GOOGLE, exc=requests.exceptions.ConnectionError("no route to host"))
+    result = run("build", "--out", str(tmp_path))  # gtts is the default engine
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Cannot reach Google's text-to-speech service")
+    assert "workout-planner audio build --engine espeak" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / MANIFEST_NAME).exists() and not list(tmp_path.glob("*.mp3"))
+
+
+def test_bad_cue_exits_1_with_the_cue_named(tmp_path, cues):
+    cues.append(CueSpec("bad id", "x"))
+    result = run("build", "--engine", "espeak", "--out", str(tmp_path))
+    assert result.exit_code == 1 and "cue 'bad id'" in result.stderr
+
+
+def test_unknown_gtts_language_is_a_usage_error(tmp_path, cues):
+    result = run("build", "--lang", "xx", "--out", str(tmp_path))
+    assert result.exit_code == 2 and "--lang" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_help_carries_a_usage_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "Example:" in result.stdout
+    assert f"\n      workout-planner audio {command} " in result.stdout
