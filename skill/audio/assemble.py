@@ -1,4 +1,7 @@
-"""One cue's audio before encoding: [chime] + speech + [countdown ticks + end tone]."""
+"""One cue's audio before encoding: [chime] + speech + [countdown ticks + end tone].
+
+Changing what comes out of here? Bump ``skill.audio.versions.ASSEMBLY``.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,6 @@ from skill.audio.encode import SAMPLE_RATE, normalise, resample
 from skill.audio.engines import Pcm
 from skill.audio.loudness import db_to_gain
 from skill.cues import CueSpec
-
-#: Bump when the way a cue is put together changes (it is part of every cue's hash).
-VERSION = "assemble-2"
 
 #: Engines pad speech with silence; keep this much of it at each end.
 _KEEP_SILENCE_SECONDS = 0.05

@@ -17,11 +17,11 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from skill.audio import assemble, encode, tones
-from skill.audio.engines import Engine
+from skill.audio import versions
 from skill.audio.manifest import (
     MANIFEST_NAME,
     ManifestEntry,
@@ -33,10 +33,10 @@ from skill.audio.manifest import (
 from skill.audio.mp3check import MAX_SECONDS, scan_frames
 from skill.cues import CueSpec
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from skill.audio.engines import Engine
 
-#: Everything besides the cue and the engine that changes the bytes of a file.
-RENDER_VERSION = f"{encode.SETTINGS_VERSION}|{tones.VERSION}|{assemble.VERSION}"
+log = logging.getLogger(__name__)
 
 #: Dotted ids of letters, digits and underscores: dots become dashes in file names, unambiguously.
 _CUE_ID = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
@@ -62,7 +62,7 @@ class BuildReport:
 
 def cue_hash(cue: CueSpec, engine_fingerprint: str) -> str:
     """sha256 (hex) of what the cue's audio depends on."""
-    parts = [cue.text, cue.hold_seconds, cue.chime, engine_fingerprint, RENDER_VERSION]
+    parts = [cue.text, cue.hold_seconds, cue.chime, engine_fingerprint, versions.RENDER]
     payload = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -163,14 +163,18 @@ def _adopt(path: Path, cue: CueSpec, fingerprint: str, digest: str) -> ManifestE
 def _render(
     cue: CueSpec, digest: str, fingerprint: str, out_dir: Path, engine: Engine
 ) -> ManifestEntry:
+    # Imported here: a build with nothing to render never loads numpy, scipy or LAME.
+    from skill.audio.assemble import assemble
+    from skill.audio.encode import SAMPLE_RATE, EncodingError, encode
+
     speech = engine.synthesize(cue.text)  # EngineUnavailable propagates as it is
-    audio = assemble.assemble(cue, speech)
-    seconds = len(audio) / encode.SAMPLE_RATE
+    audio = assemble(cue, speech)
+    seconds = len(audio) / SAMPLE_RATE
     if seconds > MAX_SECONDS - 1:
         raise BuildError(f"cue {cue.id!r} would last {seconds:.0f} s; Alexa plays at most 240 s")
     try:
-        encoded = encode.encode(audio, encode.SAMPLE_RATE)
-    except (encode.EncodingError, ValueError) as exc:
+        encoded = encode(audio, SAMPLE_RATE)
+    except (EncodingError, ValueError) as exc:
         raise BuildError(f"cue {cue.id!r}: {exc}") from exc
     name = cue_file_name(cue.id, digest)
     write_atomically(out_dir / name, encoded.data)

@@ -2,6 +2,8 @@
 
 The MP3 codec moves peaks and loudness a little, so ``encode`` decodes its own output, measures
 it exactly as the checker does, and corrects its aim when a limit is missed.
+
+Changing what comes out of here? Bump ``skill.audio.versions.ENCODER``.
 """
 
 from __future__ import annotations
@@ -29,8 +31,6 @@ from skill.audio.loudness import (
 SAMPLE_RATE = 24000
 BITRATE_KBPS = 48
 LAME_QUALITY = 2
-#: Part of every cue's hash: change it whenever the settings below change the output.
-SETTINGS_VERSION = "lame-48k-cbr-mono-24000-q2 lufs-14 tp-2 v1"
 
 #: Stay this far inside the limits, so that other decoders' small differences stay compliant.
 _LUFS_ACCEPT = LUFS_TOLERANCE - 0.4
@@ -41,10 +41,10 @@ _FIRST_CEILING_DBFS = MAX_TRUE_PEAK_DBFS - 1.0
 #: Decoded cues measure about this much quieter than what went into LAME (measured, 88 cues).
 _CODEC_LOUDNESS_LOSS_DB = 0.45
 _MIN_SECONDS = 0.5
-#: Limiter smoothing, tried slowest (cleanest) first.
 #: LAME low-passes 48 kbps mono near 7.5 kHz. Filtering first, before the limiter, stops the
 #: codec's filter from raising the peaks the limiter just lowered (up to 2 dB, measured).
 _LOWPASS = butter(8, 7000, fs=SAMPLE_RATE, output="sos")
+#: Limiter smoothing, tried slowest (cleanest) first.
 _LIMITER_WINDOWS_SECONDS = (0.010, 0.004, 0.0015)
 #: At most this much gain beyond plain loudness normalisation goes into the limiter.
 _MAX_LIMITER_GAIN_DB = 12.0

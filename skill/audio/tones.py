@@ -4,14 +4,13 @@ Every sound starts and ends at zero through raised-cosine or exponential envelop
 them to speech or silence makes no click. The whole cue is loudness-normalised afterwards, so only
 the balance against speech matters: the build brings speech to ``SPEECH_LUFS`` and these levels
 keep every tone a little softer than the voice.
+
+Changing a sound? Bump ``skill.audio.versions.TONES`` so the cues using it are re-rendered.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-#: Bump when a sound below changes, so that cues using it are re-rendered.
-VERSION = "tones-2"
 
 SAMPLE_RATE = 24000
 #: The build brings speech to this loudness before joining it to the tones.
