@@ -175,3 +175,9 @@ def test_unparsable_yaml_names_the_file_and_line(tmp_path: Path) -> None:
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ContentError, match=r"routines\.yaml: cannot be read"):
         load_content_from(tmp_path)
+
+
+def test_every_prompt_is_said_somewhere(content) -> None:
+    """An unused prompt would still be rendered as a cue: keep the content honest."""
+    actions = (Path(__file__).parent.parent / "skill" / "machine" / "actions.py").read_text()
+    assert [key for key in content.prompts if f'"{key}"' not in actions] == []

@@ -1,0 +1,68 @@
+"""The committed cues match the content and Alexa's rules, and every reply of every whole
+routine stays within Alexa's response limits when it plays them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from skill.audio.check import check
+from skill.audio.manifest import load_manifest
+from skill.envelopes import AlexaSession
+from skill.factory import build_skill
+from skill.settings import DEFAULT_AUDIO_DIR, Settings
+from tests.support.dialogue import Dialogue, Said
+
+BASE_URL = "https://cues.example.com/audio"
+
+
+def test_committed_audio_passes_audio_check(content) -> None:
+    assert check(content.cue_specs(), DEFAULT_AUDIO_DIR) == []
+
+
+def test_the_manifest_records_the_engine_of_every_cue(content) -> None:
+    manifest = load_manifest(DEFAULT_AUDIO_DIR / "manifest.json")
+    assert set(manifest) == {spec.id for spec in content.cue_specs()}
+    assert all(re.match(r"(espeak ng|gtts)", e.engine, re.IGNORECASE) for e in manifest.values())
+
+
+@pytest.fixture
+def hosted(content) -> Dialogue:
+    settings = Settings(audio_base_url=BASE_URL)
+    return Dialogue(build_skill(content=content, settings=settings), AlexaSession())
+
+
+def within_limits(said: Said, durations: dict[str, float]) -> None:
+    assert len(json.dumps(said.raw).encode()) <= 120 * 1024
+    for key, budget in (("outputSpeech", 240.0), ("reprompt", 90.0)):
+        node = said.response.get(key, {})
+        ssml = node.get("ssml") or node.get("outputSpeech", {}).get("ssml") or ""
+        assert len(ssml) < 8000
+        files = re.findall(r'<audio src="' + re.escape(BASE_URL) + r'/([^"]+)"', ssml)
+        assert len(files) <= 5
+        assert sum(durations[f] for f in files) <= budget
+
+
+@pytest.mark.parametrize(
+    "routine", ["upper_back", "stretching", "self_massage", "shoulder_release"]
+)
+def test_every_reply_of_a_whole_routine_plays_cues_within_limits(hosted, content, routine) -> None:
+    durations = {
+        e.file: e.duration_seconds
+        for e in load_manifest(DEFAULT_AUDIO_DIR / "manifest.json").values()
+    }
+    replies = [hosted.launch(), hosted.say("StartRoutineIntent", routine=(routine, routine))]
+    replies.append(hosted.say("AMAZON.NoIntent"))
+    for _ in content.routine(routine).steps:
+        replies.append(hosted.say("FaqIntent", topic=("risks", "risks")))
+        replies.append(hosted.say("AMAZON.RepeatIntent"))
+        replies.append(hosted.say("AMAZON.HelpIntent"))
+        replies.append(hosted.say("AMAZON.NextIntent"))
+    replies.append(hosted.say("PainIntent"))
+    replies.append(hosted.say("AMAZON.StopIntent"))
+    for said in replies:
+        within_limits(said, durations)
+    step_reply = replies[2].response["outputSpeech"]["ssml"]
+    assert step_reply.count("<audio") >= 2  # the intro and the step play as cues
