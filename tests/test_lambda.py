@@ -114,6 +114,15 @@ def test_launch_gets_a_spoken_welcome_that_keeps_the_session_open(lambda_handler
     assert response["reprompt"]["outputSpeech"]["ssml"]
 
 
+def test_cues_play_from_the_bucket_url_serverless_sets(lambda_handler, monkeypatch):
+    # serverless.yml: AUDIO_BASE_URL = https://<bucket RegionalDomainName>/audio, and the MP3s
+    # are uploaded under audio/; the zip carries audio/manifest.json to name them.
+    base = "https://workout-planner-audiobucket-1a2b3c.s3.us-east-1.amazonaws.com/audio"
+    monkeypatch.setenv("AUDIO_BASE_URL", base)
+    ssml = _import_fresh().handler(launch_request(), None)["response"]["outputSpeech"]["ssml"]
+    assert f'<audio src="{base}/' in ssml
+
+
 def test_a_request_for_another_skill_is_refused(lambda_handler, table):
     with pytest.raises(AskSdkException, match="Skill ID Verification failed"):
         lambda_handler.handler(launch_request(OTHER_SKILL_ID), None)
