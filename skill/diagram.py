@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from skill.generated import write_or_check
 from skill.machine import ANY, RULES, SAME
 from skill.state import State
 
@@ -58,12 +59,4 @@ def diagram_command(check: bool, out: Path) -> None:
 
     Example: workout-planner diagram --check
     """
-    text = render_diagram()
-    if check:
-        if not out.exists() or out.read_text(encoding="utf-8") != text:
-            raise click.ClickException(f"{out} is stale: run `workout-planner diagram`")
-        click.echo(f"{out} is up to date")
-        return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {out}")
+    write_or_check(out, render_diagram(), check=check, command="workout-planner diagram")

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from skill.content import Content, load_content
+from skill.generated import write_or_check
 from skill.intents import INTENT_EVENTS, INTENT_SLOTS, ROUTINE_SLOT_TYPE, TOPIC_SLOT_TYPE
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "interaction_model" / "en-US.json"
@@ -67,13 +68,4 @@ def model_command(check: bool, out: Path) -> None:
 
     Example: workout-planner model --check
     """
-    text = render_model(load_content())
-    if check:
-        current = out.read_text(encoding="utf-8") if out.exists() else ""
-        if current != text:
-            raise click.ClickException(f"{out} is stale: run `workout-planner model`")
-        click.echo(f"{out} is up to date")
-        return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {out}")
+    write_or_check(out, render_model(load_content()), check=check, command="workout-planner model")

@@ -82,3 +82,17 @@ def test_slot_types_carry_the_content_ids_and_synonyms(content) -> None:
 
 def test_invocation_name() -> None:
     assert committed()["invocationName"] == "workout planner"
+
+
+def test_model_command_writes_and_checks(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from skill.cli import main
+
+    out = tmp_path / "en-US.json"
+    runner = CliRunner()
+    stale = runner.invoke(main, ["model", "--check", "--out", str(out)])
+    assert stale.exit_code == 1 and "stale" in stale.output
+    assert runner.invoke(main, ["model", "--out", str(out)]).exit_code == 0
+    assert runner.invoke(main, ["model", "--check", "--out", str(out)]).exit_code == 0
+    assert out.read_text() == MODEL_PATH.read_text()

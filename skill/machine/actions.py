@@ -132,48 +132,7 @@ def goodbye(ctx: Ctx) -> Outcome:
     return _end(ctx, "goodbye")
 
 
-@action
-def pain_blocked(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "pain_blocked"), reprompt="pain_reprompt")
-
-
-@action
-def pain_rest(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "pain_rest"), reprompt="pain_reprompt")
-
-
-@action
-def repeat_pain(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "pain_stop"), reprompt="pain_reprompt")
-
-
-@action
-def help_pain(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "help_pain"), reprompt="pain_reprompt")
-
-
-@action
-def fallback_pain(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "fallback", "pain_reprompt"), reprompt="pain_reprompt")
-
-
-@action
-def answer_then_pain(ctx: Ctx) -> Outcome:
-    return _faq(ctx, "pain_reprompt")
-
-
 # Launch and the menu.
-
-
-@action
-def welcome_first(ctx: Ctx) -> Outcome:
-    speech = _p(ctx, "welcome_first", "disclaimer", "how_to_stop", "menu")
-    return _say(ctx, *speech, reprompt="offer_default_reprompt")
-
-
-@action
-def welcome_back(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "welcome_back", "offer_default"), reprompt="offer_default_reprompt")
 
 
 @action
@@ -217,11 +176,6 @@ def resume_saved(ctx: Ctx) -> Outcome:
 
 
 @action
-def answer_then_offer(ctx: Ctx) -> Outcome:
-    return _faq(ctx, "resume_offer_reprompt")
-
-
-@action
 def menu_fresh(ctx: Ctx) -> Outcome:
     return _say(ctx, *_p(ctx, "declined"), reprompt="menu_reprompt", session=_menu_session(ctx))
 
@@ -234,31 +188,6 @@ def menu(ctx: Ctx) -> Outcome:
 @action
 def home(ctx: Ctx) -> Outcome:
     return _say(ctx, *_p(ctx, "home", "menu"), reprompt="menu_reprompt", session=_menu_session(ctx))
-
-
-@action
-def declined(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "declined"), reprompt="menu_reprompt")
-
-
-@action
-def not_in_routine(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "not_in_routine", "menu"), reprompt="menu_reprompt")
-
-
-@action
-def help_menu(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "help_menu"), reprompt="menu_reprompt")
-
-
-@action
-def fallback(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "fallback", "menu_reprompt"), reprompt="menu_reprompt")
-
-
-@action
-def answer(ctx: Ctx) -> Outcome:
-    return _faq(ctx, "faq_more")
 
 
 # Starting a routine, and the screening question.
@@ -275,21 +204,6 @@ def ask_screening(ctx: Ctx) -> Outcome:
     routine = g.chosen_routine(ctx)
     session = replace(ctx.session, pending_routine_id=routine.id if routine else None)
     return _say(ctx, *_p(ctx, "screening_question"), reprompt="screening_reprompt", session=session)
-
-
-@action
-def reask_screening(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "screening_question"), reprompt="screening_reprompt")
-
-
-@action
-def help_screening(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "help_screening"), reprompt="screening_reprompt")
-
-
-@action
-def answer_then_screen(ctx: Ctx) -> Outcome:
-    return _faq(ctx, "screening_reprompt")
 
 
 @action
@@ -378,53 +292,8 @@ def last_step_again(ctx: Ctx) -> Outcome:
 
 
 @action
-def take_your_time(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "take_your_time"), reprompt="step_reprompt")
-
-
-@action
-def help_step(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "help_step"), reprompt="step_reprompt")
-
-
-@action
-def fallback_step(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "fallback", "step_reprompt"), reprompt="step_reprompt")
-
-
-@action
-def pause(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "paused"), reprompt="paused_reprompt")
-
-
-@action
-def help_paused(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "help_paused"), reprompt="paused_reprompt")
-
-
-@action
-def fallback_paused(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "fallback", "paused_reprompt"), reprompt="paused_reprompt")
-
-
-@action
-def answer_aside(ctx: Ctx) -> Outcome:
-    return _faq(ctx, "faq_return")
-
-
-@action
 def repeat_answer(ctx: Ctx) -> Outcome:
     return _faq(ctx, "faq_return", topic=ctx.session.faq_topic)
-
-
-@action
-def menu_aside(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "menu", "faq_return"), reprompt="faq_return")
-
-
-@action
-def fallback_aside(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "fallback", "faq_return"), reprompt="faq_return")
 
 
 @action
@@ -457,11 +326,6 @@ def repeat_finished(ctx: Ctx) -> Outcome:
 
 
 @action
-def confirm_delete(ctx: Ctx) -> Outcome:
-    return _say(ctx, *_p(ctx, "delete_confirm"), reprompt="delete_confirm")
-
-
-@action
 def delete_data(ctx: Ctx) -> Outcome:
     return _say(
         ctx,
@@ -476,3 +340,54 @@ def delete_data(ctx: Ctx) -> Outcome:
 def keep_data(ctx: Ctx) -> Outcome:
     speech = _p(ctx, "delete_kept", "menu_reprompt")
     return _say(ctx, *speech, reprompt="menu_reprompt", session=_menu_session(ctx))
+
+
+#: Actions that only say fixed prompts: name -> (prompt keys, reprompt key).
+SAYINGS: dict[str, tuple[tuple[str, ...], str]] = {
+    "confirm_delete": (("delete_confirm",), "delete_confirm"),
+    "declined": (("declined",), "menu_reprompt"),
+    "fallback": (("fallback", "menu_reprompt"), "menu_reprompt"),
+    "fallback_aside": (("fallback", "faq_return"), "faq_return"),
+    "fallback_pain": (("fallback", "pain_reprompt"), "pain_reprompt"),
+    "fallback_paused": (("fallback", "paused_reprompt"), "paused_reprompt"),
+    "fallback_step": (("fallback", "step_reprompt"), "step_reprompt"),
+    "help_menu": (("help_menu",), "menu_reprompt"),
+    "help_pain": (("help_pain",), "pain_reprompt"),
+    "help_paused": (("help_paused",), "paused_reprompt"),
+    "help_screening": (("help_screening",), "screening_reprompt"),
+    "help_step": (("help_step",), "step_reprompt"),
+    "menu_aside": (("menu", "faq_return"), "faq_return"),
+    "not_in_routine": (("not_in_routine", "menu"), "menu_reprompt"),
+    "pain_blocked": (("pain_blocked",), "pain_reprompt"),
+    "pain_rest": (("pain_rest",), "pain_reprompt"),
+    "pause": (("paused",), "paused_reprompt"),
+    "reask_screening": (("screening_question",), "screening_reprompt"),
+    "repeat_pain": (("pain_stop",), "pain_reprompt"),
+    "take_your_time": (("take_your_time",), "step_reprompt"),
+    "welcome_back": (("welcome_back", "offer_default"), "offer_default_reprompt"),
+    "welcome_first": (
+        ("welcome_first", "disclaimer", "how_to_stop", "menu"),
+        "offer_default_reprompt",
+    ),
+}
+
+#: Actions that answer the question asked, then say how to go on: name -> follow-up.
+ANSWERS: dict[str, str] = {
+    "answer": "faq_more",
+    "answer_aside": "faq_return",
+    "answer_then_offer": "resume_offer_reprompt",
+    "answer_then_pain": "pain_reprompt",
+    "answer_then_screen": "screening_reprompt",
+}
+
+
+def _saying(keys: tuple[str, ...], reprompt: str) -> Action:
+    return lambda ctx: _say(ctx, *_p(ctx, *keys), reprompt=reprompt)
+
+
+def _answering(follow_up: str) -> Action:
+    return lambda ctx: _faq(ctx, follow_up)
+
+
+ACTIONS.update({name: _saying(*spec) for name, spec in SAYINGS.items()})
+ACTIONS.update({name: _answering(follow_up) for name, follow_up in ANSWERS.items()})
