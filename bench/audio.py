@@ -1,0 +1,99 @@
+"""Audio build: every cue of the content rendered with espeak-ng, then a rebuild with nothing
+to do (in-process, and as ``workout-planner audio build`` from a fresh process)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.report import Check, Row
+
+TARGET = Check("<", 1.0)
+CLI_TIMEOUT_S = 120.0
+
+
+@dataclass
+class AudioResult:
+    unavailable: str | None = None
+    cues: int = 0
+    full_s: float = 0.0
+    noop_s: float = 0.0
+    cli_noop_s: float | None = None
+    cli_error: str | None = None
+
+
+def measure_audio(
+    *, max_cues: int | None = None, log: Callable[[str], None] = lambda _: None
+) -> AudioResult:
+    """Build ``max_cues`` of the content's cues (all by default) into a temporary directory."""
+    try:
+        from skill.audio.build import build
+        from skill.audio.engines import EspeakEngine
+    except ImportError as exc:  # the audio module is still being written, or extras missing
+        return AudioResult(unavailable=f"not available ({exc})")
+    if shutil.which("espeak-ng") is None:
+        return AudioResult(unavailable="not available (espeak-ng is not installed)")
+    from skill.content import load_content
+
+    cues = list(load_content().cue_specs())[:max_cues]
+    result = AudioResult(cues=len(cues))
+    with tempfile.TemporaryDirectory(prefix="bench-audio-") as tmp:
+        out = Path(tmp) / "audio"
+        started = time.perf_counter()
+        report = build(cues, out, EspeakEngine(), progress=False)
+        result.full_s = time.perf_counter() - started
+        if len(report.rendered) != len(cues):
+            return AudioResult(unavailable=f"full build rendered {len(report.rendered)} cues")
+        log(f"audio: full build {result.full_s:.1f} s")
+        # A fresh engine: a new run asks espeak-ng for its version again.
+        started = time.perf_counter()
+        again = build(cues, out, EspeakEngine(), progress=False)
+        result.noop_s = time.perf_counter() - started
+        if again.rendered or again.removed:
+            result.unavailable = f"no-op rebuild did work: {again.summary()}"
+        if max_cues is None:
+            result.cli_noop_s, result.cli_error = _cli_noop(out)
+        else:
+            result.cli_error = "skipped in --quick"
+    return result
+
+
+def _cli_noop(out: Path) -> tuple[float | None, str | None]:
+    script = shutil.which("workout-planner", path=str(Path(sys.executable).parent))
+    cli = [script] if script else [sys.executable, "-c", "from skill.cli import main; main()"]
+    # All the content's cues: with fewer in ``out`` (``max_cues``), this run renders the rest.
+    command = [*cli, "audio", "build", "--engine", "espeak", "--out", str(out), "--no-progress"]
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=CLI_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return None, f"timed out after {CLI_TIMEOUT_S:.0f} s"
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        return None, f"exit {done.returncode}: {(done.stderr or done.stdout)[-300:]}"
+    return elapsed, None
+
+
+def rows(result: AudioResult) -> list[Row]:
+    if result.unavailable:
+        return [Row("audio build", "s", None, skipped=result.unavailable)]
+    per_cue = result.full_s / result.cues * 1000
+    cli = Row("audio no-op rebuild, CLI process", "s", result.cli_noop_s, check=TARGET)
+    if result.cli_error:
+        cli = Row("audio no-op rebuild, CLI process", "s", None, skipped=result.cli_error)
+    return [
+        Row(
+            f"audio full build ({result.cues} cues, espeak-ng)",
+            "s",
+            result.full_s,
+            notes=[f"{per_cue:.0f} ms per cue"],
+        ),
+        Row("audio no-op rebuild, in-process", "s", result.noop_s, check=TARGET),
+        cli,
+    ]

@@ -1,0 +1,51 @@
+"""Smoke test of the benchmark's own machinery, in-process and small, so it cannot rot.
+
+Starts no server and writes no docs: ``python -m bench --quick`` is the end-to-end check.
+"""
+
+from __future__ import annotations
+
+import math
+
+from bench import report, warm, wrk
+from bench.report import Check, Row
+from bench.stats import Summary, percentile, slope
+
+
+def test_warm_measurement_runs_and_renders(tmp_path):
+    result = warm.measure_warm(20, rounds=2, db_dir=tmp_path)
+    assert result.errors == []
+    assert len(result.project) == len(result.hello) == len(result.floor) == 20
+    assert all(t > 0 for t in result.project + result.hello + result.floor)
+    rows = warm.rows(result)
+    text = report.text_table(rows)
+    assert "warm request, median" in text and f"≤ 1.3{report.TIMES}" in text
+    page = report.markdown(rows, report.machine(), "smoke")
+    assert "| warm request, median |" in page and "- cores: " in page
+
+
+def test_checks_and_status():
+    assert Row("a", "us", 120.0, 100.0, check=Check("ratio<=", 1.3)).status == report.PASS
+    assert Row("a", "us", 140.0, 100.0, check=Check("ratio<=", 1.3)).status == report.FAIL
+    assert Row("a", "rps", 900.0, 1000.0, check=Check("ratio>=", 0.8)).status == report.PASS
+    assert Row("a", "s", 0.4, check=Check("<", 1.0)).status == report.PASS
+    assert Row("a", "s", 0.4, check=Check("<", 1.0), ok=False).status == report.FAIL
+    assert Row("a", "s", None, check=Check("<", 1.0)).status == report.NONE
+    skipped = Row("audio", "s", None, skipped="not available")
+    assert report.cells(skipped)[1] == "not available" and skipped.status == report.NONE
+    assert report.format_value(0.25, "s") == "250 ms"
+    assert report.format_value(2430.4, "rps") == "2,430 req/s"
+
+
+def test_stats():
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
+    assert math.isclose(percentile(list(range(101)), 99), 99.0)
+    assert math.isclose(slope([0, 1, 2, 3], [1, 3, 5, 7]), 2.0)
+    assert slope([1.0], [5.0]) == 0.0
+    assert Summary.of([3.0, 1.0, 2.0]).median == 2.0
+
+
+def test_wrk_script_quotes_bodies():
+    assert wrk._lua_string(b'{"a":"]]"}') == '[===[{"a":"]]"}]===]'
+    script = wrk._SCRIPT % "[===[{}]===]"
+    assert "bodies[(offset + counter) % #bodies + 1]" in script
