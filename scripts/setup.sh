@@ -2,7 +2,7 @@
 # Sets up a fresh machine for running and testing the skill:
 # - espeak-ng (the offline voice for the cues) from Debian, when root and missing;
 # - a virtualenv with the project and its dev extras;
-# - the Serverless Framework v3 from package-lock.json, for the packaging test.
+# - with --node: the Serverless Framework v3 from package-lock.json, for the packaging test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +22,7 @@ fi
 "$VENV/bin/pip" install -q --upgrade pip
 "$VENV/bin/pip" install -q -e '.[dev]'
 
-if [ -f package-lock.json ] && command -v npm >/dev/null 2>&1; then
+if [ "${1:-}" = "--node" ]; then
+    command -v npm >/dev/null 2>&1 || { echo "setup: npm is missing (Debian: apt-get install npm)" >&2; exit 1; }
     npm ci --no-audit --no-fund --loglevel=error
 fi
