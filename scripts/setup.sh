@@ -6,14 +6,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v espeak-ng >/dev/null 2>&1; then
+# Debian packages, installed when missing (as root) or named for the person to install.
+need_debian() {  # need_debian COMMAND PACKAGE...
+    command -v "$1" >/dev/null 2>&1 && return 0
+    shift
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
     else
-        echo "setup: espeak-ng is missing; install it with: sudo apt-get install espeak-ng" >&2
+        echo "setup: missing; install with: sudo apt-get install $*" >&2
+        return 1
     fi
-fi
+}
+
+need_debian espeak-ng espeak-ng || true  # only `audio build` needs it
 
 VENV=${VENV:-.venv}
 if [ ! -x "$VENV/bin/python" ]; then
@@ -23,6 +29,6 @@ fi
 "$VENV/bin/pip" install -q -e '.[dev]'
 
 if [ "${1:-}" = "--node" ]; then
-    command -v npm >/dev/null 2>&1 || { echo "setup: npm is missing (Debian: apt-get install npm)" >&2; exit 1; }
+    need_debian npm nodejs npm
     npm ci --no-audit --no-fund --loglevel=error
 fi
