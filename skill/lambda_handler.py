@@ -7,11 +7,23 @@ per container, at import (the cold start), and serves every later invocation.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from skill.factory import build_skill, invoke
 from skill.persistence.dynamo import dynamo_adapter
 from skill.settings import Settings
+from skill.web.logs import JsonFormatter, configure_logging
+
+# Lambda's runtime installs its own handler on the root logger: keep it (it feeds CloudWatch)
+# but make its lines the same structured JSON as the web service's.
+_root = logging.getLogger()
+if _root.handlers:
+    for _handler in _root.handlers:
+        _handler.setFormatter(JsonFormatter())
+    _root.setLevel(logging.INFO)
+else:
+    configure_logging(logging.INFO)
 
 _settings = Settings.from_env()
 if not _settings.skill_id:

@@ -144,3 +144,31 @@ def test_progress_is_kept_in_the_table(lambda_handler, table):
     assert item["id"] == hash_user_id(USER_ID)
     assert item["attributes"]
     assert USER_ID not in json.dumps(item, default=str)
+
+
+def test_lambda_logs_are_structured_json() -> None:
+    """As on Lambda, where the runtime has put a handler on the root logger before import."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import logging\n"
+        "logging.basicConfig(level=logging.WARNING)\n"
+        "import skill.lambda_handler\n"
+        "logging.getLogger('skill.probe').warning('probe', extra={'outcome': 'ok'})\n"
+    )
+    env = {
+        **os.environ,
+        "ALEXA_SKILL_ID": SKILL_ID,
+        "DYNAMODB_TABLE": "progress",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert line["msg"] == "probe" and line["outcome"] == "ok"
