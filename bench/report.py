@@ -107,10 +107,22 @@ def cells(row: Row) -> tuple[str, ...]:
         format_value(row.project, row.unit),
         format_value(row.hello, row.unit),
         format_value(row.floor, row.unit),
-        f"{ratio:.2f}{TIMES}" if ratio is not None else NONE,
+        _ratio_text(row, ratio),
         _target(row),
         row.status,
     )
+
+
+def _ratio_text(row: Row, ratio: float | None) -> str:
+    if ratio is None:
+        return NONE
+    shown = f"{ratio:.2f}"
+    # Never print a failing ratio that rounds onto its limit (e.g. 1.2036 as "1.20").
+    if row.check and row.check.passes(row.project, float(shown)) != row.check.passes(
+        row.project, ratio
+    ):
+        shown = f"{ratio:.3f}"
+    return f"{shown}{TIMES}"
 
 
 def _target(row: Row) -> str:
@@ -185,10 +197,14 @@ def markdown(rows: Sequence[Row], info: dict[str, str], mode: str) -> str:
         "- **warm request**: Flask test client, signatures verified (test CA); the project with",
         "  its SQLite store in a temporary file and a realistic mix (launch, start routine, no,",
         "  next, repeat, an FAQ, pain), the hello world with launch + its intent.",
-        "- **HTTP**: `workout-planner serve --no-verify --workers 2` against the hello world under",
-        "  gunicorn with the same settings (2 sync workers, preloaded), loaded over 127.0.0.1.",
-        "- **soak**: `serve` at about 80% of the measured capacity; zero errors and flat worker",
-        "  memory (RSS from /proc, per worker) are required.",
+        "- **HTTP**: `workout-planner serve --no-verify --workers 2` (SQLite store, its JSON log",
+        "  line per request) against the hello world under gunicorn with the same settings (2 sync",
+        "  workers, preloaded, skill id checked, no signatures: a server cannot be given the test",
+        "  CA), loaded over 127.0.0.1 with `wrk` when installed, else the Python client. Both",
+        "  share the 2 cores with the client.",
+        "- **soak**: a fresh `serve` at 80% of the capacity the soak's own (Python, paced) client",
+        "  measures first; zero errors and flat worker memory (RSS from /proc, per worker, judged",
+        "  after the first tenth of the run) are required.",
         "- **audio**: all the content's cues rendered with espeak-ng into an empty directory, then",
         "  a rebuild with nothing to do.",
         "",

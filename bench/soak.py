@@ -18,6 +18,9 @@ LOAD_SHARE = 0.8
 #: Worker growth over the soak (after its warm-up) that still counts as flat.
 MAX_GROWTH_MIB = 2.0
 TARGET = Check("<=", MAX_GROWTH_MIB)
+# More threads than the throughput run: a paced thread waiting on a slow answer misses its
+# slots, so spare threads keep the rate without adding load.
+SOAK_THREADS = 8
 
 
 @dataclass
@@ -68,7 +71,11 @@ def _run(
     def drive() -> None:
         try:
             result.load = run_load(
-                server.port, bodies, duration_s=result.duration_s, rate=result.target_rps
+                server.port,
+                bodies,
+                duration_s=result.duration_s,
+                rate=result.target_rps,
+                threads=SOAK_THREADS,
             )
         finally:
             done.set()

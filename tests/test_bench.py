@@ -34,6 +34,8 @@ def test_checks_and_status():
     skipped = Row("audio", "s", None, skipped="not available")
     assert report.cells(skipped)[1] == "not available" and skipped.status == report.NONE
     assert report.format_value(0.25, "s") == "250 ms"
+    near = Row("a", "ms", 120.36, 100.0, check=Check("ratio<=", 1.2))
+    assert near.status == report.FAIL and report.cells(near)[4].startswith("1.204")
     assert report.format_value(2430.4, "rps") == "2,430 req/s"
 
 
