@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import cast
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
@@ -21,6 +22,8 @@ from skill.progress import Progress
 from skill.state import ROUTINE_STATES, Memory, Screening, State
 
 log = logging.getLogger("skill.keeper")
+#: Where the parsed record is kept for the rest of the request.
+_READ = "workoutPlanner.progress"
 
 
 def _screening(value: str | None) -> Screening | None:
@@ -34,7 +37,13 @@ class StoredProgress:
         self.clock = clock
 
     def _stored(self, handler_input: HandlerInput) -> tuple[Progress, bool]:
-        """The stored record, and whether there was one."""
+        """The stored record, and whether there was one: read and parsed once per request."""
+        cache = handler_input.attributes_manager.request_attributes
+        if _READ not in cache:
+            cache[_READ] = self._read(handler_input)
+        return cast(tuple[Progress, bool], cache[_READ])
+
+    def _read(self, handler_input: HandlerInput) -> tuple[Progress, bool]:
         try:
             attributes = handler_input.attributes_manager.persistent_attributes
         except Exception as exc:  # the adapter degrades itself; this guards any other adapter
@@ -73,10 +82,11 @@ class StoredProgress:
         """What the store should hold after this turn."""
         now = self.clock()
         session = outcome.session
-        if launched:
-            progress = replace(
-                progress, last_active=now.astimezone(UTC).isoformat(timespec="seconds")
-            )
+        stamp = now.astimezone(UTC).isoformat(timespec="seconds")
+        if launched and (progress.last_active or "")[:10] != stamp[:10]:
+            # A new person, or the first visit today: enough to know them next time, without a
+            # durable write on every launch.
+            progress = replace(progress, last_active=stamp)
         if Effect.ROUTINE_FINISHED in outcome.effects:
             progress = progress.with_completion(now.date())
         elif Effect.PAIN_STOP in outcome.effects:

@@ -26,9 +26,15 @@ def _recover(session: SessionState, content: Content) -> SessionState:
     return session
 
 
+#: The table's rules by event, in table order: a turn only looks at its own event's rules.
+_RULES_BY_EVENT: dict[Event, tuple[Rule, ...]] = {
+    event: tuple(rule for rule in RULES if rule.event is event) for event in Event
+}
+
+
 def find_rule(ctx: Ctx) -> Rule:
     """The first matching rule; the table tests prove one always matches."""
-    for rule in RULES:
+    for rule in _RULES_BY_EVENT[ctx.turn.event]:
         if rule.matches(ctx):
             return rule
     raise LookupError(f"no rule for {ctx.turn.event} in {ctx.session.state}")

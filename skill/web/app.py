@@ -117,7 +117,7 @@ def alexa() -> Response:
         # that fills the cap as too large rather than parse a truncated one.
         raise RequestEntityTooLarge()
     try:
-        text, envelope = parse_envelope(body)
+        envelope = parse_envelope(body)
     except _BadRequest as exc:
         return _json({"error": str(exc)}, 400)
     g.log_fields.update(describe(envelope))
@@ -127,7 +127,7 @@ def alexa() -> Response:
         g.log_fields["outcome"] = f"rejected:{exc.check}"
         return _json({"error": str(exc)}, 400)
     try:
-        result = invoke(service.skill, text)
+        result = invoke(service.skill, envelope)
     except AskSdkException as exc:
         # Well-formed JSON the SDK cannot take (a field of the wrong type, an unknown request
         # type, a skill id it refuses). Its message may quote request data: type only.
@@ -177,11 +177,10 @@ def audio(file: str) -> Response:
 # -- parsing -----------------------------------------------------------------------------------
 
 
-def parse_envelope(body: bytes) -> tuple[str, dict[str, Any]]:
-    """The body as text and as a dict, or ``_BadRequest`` with a short reason."""
+def parse_envelope(body: bytes) -> dict[str, Any]:
+    """The body as a dict, or ``_BadRequest`` with a short reason."""
     try:
-        text = body.decode("utf-8")
-        envelope = json.loads(text)
+        envelope = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise _BadRequest("body is not JSON") from None
     if not isinstance(envelope, dict):
@@ -197,7 +196,7 @@ def parse_envelope(body: bytes) -> tuple[str, dict[str, Any]]:
     for key in ("session", "context"):
         if envelope.get(key) is not None and not isinstance(envelope[key], dict):
             raise _BadRequest(f"{key} is not an object")
-    return text, envelope
+    return envelope
 
 
 def _too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
