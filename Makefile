@@ -33,6 +33,7 @@ test: lint node_modules/.package-lock.json
 	$(BIN)/pytest
 
 bench: setup
+	./scripts/setup.sh --bench
 	$(PY) -m bench
 
 audio: setup

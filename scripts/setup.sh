@@ -2,7 +2,8 @@
 # Sets up a fresh machine for running and testing the skill:
 # - espeak-ng (the offline voice for the cues) from Debian, when root and missing;
 # - a virtualenv with the project and its dev extras;
-# - with --node: the Serverless Framework v3 from package-lock.json, for the packaging test.
+# - with --node: the Serverless Framework v3 from package-lock.json, for the packaging test;
+# - with --bench: wrk, the HTTP load generator the benchmark prefers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +32,8 @@ fi
 if [ "${1:-}" = "--node" ]; then
     need_debian npm nodejs npm
     npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "${1:-}" = "--bench" ]; then
+    need_debian wrk wrk || echo "setup: without wrk the benchmark uses its slower Python client" >&2
 fi

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from skill.content import Content, load_content
+from skill.content.loader import COMPILED, CONTENT_DIR, render_compiled
 from skill.generated import write_or_check
 from skill.intents import INTENT_EVENTS, INTENT_SLOTS, ROUTINE_SLOT_TYPE, TOPIC_SLOT_TYPE
 
@@ -64,8 +65,10 @@ def render_model(content: Content) -> str:
 @click.option("--check", is_flag=True, help="Exit 1 if the committed model is stale.")
 @click.option("--out", type=click.Path(path_type=Path), default=MODEL_PATH, show_default=True)
 def model_command(check: bool, out: Path) -> None:
-    """Write the interaction model generated from the content.
+    """Write the interaction model and the compiled content, generated from the content.
 
     Example: workout-planner model --check
     """
-    write_or_check(out, render_model(load_content()), check=check, command="workout-planner model")
+    command = "workout-planner model"
+    write_or_check(out, render_model(load_content()), check=check, command=command)
+    write_or_check(CONTENT_DIR / COMPILED, render_compiled(), check=check, command=command)

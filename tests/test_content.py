@@ -181,3 +181,35 @@ def test_every_prompt_is_said_somewhere(content) -> None:
     """An unused prompt would still be rendered as a cue: keep the content honest."""
     actions = (Path(__file__).parent.parent / "skill" / "machine" / "actions.py").read_text()
     assert [key for key in content.prompts if f'"{key}"' not in actions] == []
+
+
+def test_the_compiled_copy_is_current() -> None:
+    from skill.content.loader import COMPILED, render_compiled
+
+    assert (CONTENT_DIR / COMPILED).read_text() == render_compiled(), (
+        "skill/content/compiled.json is stale: run `workout-planner model`"
+    )
+
+
+def test_a_stale_compiled_copy_is_ignored(tmp_path: Path) -> None:
+    """Edit a YAML file and forget to recompile: the YAML wins, never the old copy."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    faq = target / "faq.yaml"
+    faq.write_text(faq.read_text().replace("No equipment is needed.", "You need nothing at all."))
+    entry = load_content_from(target).faq_entry("equipment")
+    assert entry is not None and entry.answer.startswith("You need nothing at all.")
+
+
+def test_a_normal_start_does_not_import_yaml() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from skill.content import load_content; load_content(); "
+        "print('yaml' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"

@@ -6,14 +6,14 @@ A broken file fails with a ``ContentError`` naming the file and the field, e.g.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import string
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
-
-import yaml
 
 from skill.content.model import Content, FaqEntry, IntentSamples, Routine, Side, Step
 
@@ -26,7 +26,6 @@ _TEMPLATE_FIELDS = {
     "step": {"number", "count", "say"},
     "hold": {"seconds"},
 }
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 T = TypeVar("T")
 
 
@@ -88,18 +87,61 @@ class _Reader:
             seen.add(value)
 
 
-def _read(directory: Path, name: str) -> tuple[_Reader, Mapping[str, Any]]:
-    path = directory / name
-    reader = _Reader(name)
+SOURCES = ("routines.yaml", "faq.yaml", "prompts.yaml", "intents.yaml")
+#: The sources, parsed, with their hashes: read instead of the YAML when the hashes match,
+#: so a start skips importing and parsing YAML (written by `workout-planner model`).
+COMPILED = "compiled.json"
+
+
+def _parse_yaml(name: str, text: str) -> Any:
+    import yaml  # only when the compiled copy is stale: ~11 ms of imports
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except OSError as exc:
-        raise ContentError(f"{name}: cannot be read ({exc.strerror})") from None
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark else ""
         raise ContentError(f"{name}: is not valid YAML{line}") from None
-    return reader, reader.mapping(data, "(top level)")
+
+
+def _sources(directory: Path) -> dict[str, bytes]:
+    sources = {}
+    for name in SOURCES:
+        try:
+            sources[name] = (directory / name).read_bytes()
+        except OSError as exc:
+            raise ContentError(f"{name}: cannot be read ({exc.strerror})") from None
+    return sources
+
+
+def _digests(sources: dict[str, bytes]) -> dict[str, str]:
+    return {name: hashlib.sha256(data).hexdigest() for name, data in sources.items()}
+
+
+def parse_sources(directory: Path) -> dict[str, Any]:
+    """Each source file's parsed data, from the compiled copy when it is current."""
+    sources = _sources(directory)
+    try:
+        compiled = json.loads((directory / COMPILED).read_bytes())
+        if compiled["sources"] == _digests(sources):
+            return dict(compiled["data"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return {name: _parse_yaml(name, data.decode("utf-8")) for name, data in sources.items()}
+
+
+def render_compiled(directory: Path = CONTENT_DIR) -> str:
+    """The compiled copy of the sources in ``directory`` (validated first)."""
+    sources = _sources(directory)
+    data = {name: _parse_yaml(name, text.decode("utf-8")) for name, text in sources.items()}
+    load_content_from(directory)  # never compile content that does not load
+    return json.dumps({"sources": _digests(sources), "data": data}, indent=1, sort_keys=True) + "\n"
+
+
+def _read(parsed: dict[str, Any], name: str) -> tuple[_Reader, Mapping[str, Any]]:
+    reader = _Reader(name)
+    return reader, reader.mapping(parsed[name], "(top level)")
 
 
 def _step(r: _Reader, data: Mapping[str, Any], at: str) -> Step:
@@ -191,7 +233,8 @@ def _spoken_list(names: list[str]) -> str:
 
 def load_content_from(directory: Path) -> Content:
     """Load and validate every content file in ``directory``; raises ``ContentError``."""
-    r, data = _read(directory, "routines.yaml")
+    parsed = parse_sources(directory)
+    r, data = _read(parsed, "routines.yaml")
     routines = r.each(
         r.items(data.get("routines"), "routines"), "routines", lambda d, w: _routine(r, d, w)
     )
@@ -201,18 +244,18 @@ def load_content_from(directory: Path) -> Content:
     if default not in by_id:
         raise r.fail("default", f"names no routine ({default!r})")
 
-    fr, faq_data = _read(directory, "faq.yaml")
+    fr, faq_data = _read(parsed, "faq.yaml")
     faq = fr.each(fr.items(faq_data.get("faq"), "faq"), "faq", lambda d, w: _faq(fr, d, w))
     fr.unique([entry.id for entry in faq], "faq")
 
-    pr, prompt_data = _read(directory, "prompts.yaml")
+    pr, prompt_data = _read(parsed, "prompts.yaml")
     fill = {
         "routine_names": _spoken_list([routine.name for routine in routines]),
         "default_routine": by_id[default].name,
     }
     prompts, templates = _prompts(pr, prompt_data, fill)
 
-    ir, intent_data = _read(directory, "intents.yaml")
+    ir, intent_data = _read(parsed, "intents.yaml")
     return Content(
         routines=routines,
         default_routine_id=default,
