@@ -130,7 +130,13 @@ def package(
     terms_of_use_url: str | None,
     model_path: Path,
 ) -> None:
-    """Write the ASK skill package: skill.json and the en-US interaction model."""
+    """Write the ASK skill package: skill.json and the en-US interaction model.
+
+    \b
+    Example:
+        workout-planner package --lambda-arn arn:aws:lambda:us-east-1:123456789012:function:wp
+        workout-planner package --endpoint-url https://skill.example.com/alexa
+    """
     if (lambda_arn is None) == (endpoint_url is None):
         raise click.UsageError("give exactly one endpoint: --lambda-arn or --endpoint-url")
     if lambda_arn is not None:

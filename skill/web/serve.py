@@ -81,7 +81,13 @@ def serve(
     no_verify: bool,
     log_level: str,
 ) -> None:
-    """Serve the skill at POST /alexa (plus /healthz and /audio/<cue>.mp3) under gunicorn."""
+    """Serve the skill at POST /alexa (plus /healthz and /audio/<cue>.mp3) under gunicorn.
+
+    \b
+    Example:
+        workout-planner serve --skill-id amzn1.ask.skill.… --db var/progress.sqlite3
+        workout-planner serve --no-verify --port 8080   # local testing only
+    """
     if not no_verify and not skill_id:
         raise click.UsageError(
             "--skill-id (or ALEXA_SKILL_ID) is required: without it this endpoint would "
