@@ -36,6 +36,8 @@ CONVERSATIONS = 64
 class HttpResult:
     using: str = "python"
     project: LoadResult = field(default_factory=LoadResult)
+    #: ``serve`` without --db: the skill's own throughput, apart from the durable writes.
+    no_store: LoadResult = field(default_factory=LoadResult)
     hello: LoadResult = field(default_factory=LoadResult)
     project_log_errors: list[str] = field(default_factory=list)
     hello_log_errors: list[str] = field(default_factory=list)
@@ -72,10 +74,11 @@ def recorded(side: str, tmp: Path, conversations: int = CONVERSATIONS) -> list[l
 
 
 @contextlib.contextmanager
-def project_server(tmp: Path) -> Iterator[servers.Server]:
+def project_server(tmp: Path, *, store: bool = True) -> Iterator[servers.Server]:
     port = servers.free_port()
-    command = servers.project_command(port, tmp / "serve.sqlite3")
-    with servers.running("project", command, port, tmp / "project.log") as server:
+    name = "project" if store else "no_store"
+    command = servers.project_command(port, tmp / "serve.sqlite3" if store else None)
+    with servers.running(name, command, port, tmp / f"{name}.log") as server:
         yield server
 
 
@@ -114,9 +117,16 @@ def measure_http(
     result = HttpResult(using=generator(using))
     with tempfile.TemporaryDirectory(prefix="bench-http-") as name:
         tmp = Path(name)
-        bodies = {"project": recorded("project", tmp), "hello": recorded("hello", tmp)}
-        with project_server(tmp) as project, hello_server(tmp) as hello:
-            sides = [(project, result.project), (hello, result.hello)]
+        project_bodies = recorded("project", tmp)
+        bodies = {"project": project_bodies, "no_store": project_bodies}
+        bodies["hello"] = recorded("hello", tmp)
+        with (
+            project_server(tmp) as project,
+            project_server(tmp, store=False) as no_store,
+            hello_server(tmp) as hello,
+        ):
+            sides = [(project, result.project), (no_store, result.no_store)]
+            sides.append((hello, result.hello))
             for server, _ in sides:
                 # Warm-up, not counted.
                 load(server, bodies[server.name], min(2.0, duration_s), result.using)
@@ -158,6 +168,13 @@ def rows(result: HttpResult) -> list[Row]:
             notes=[note],
         ),
         Row("HTTP latency, p99", "ms", p99[0], p99[1]),
+        Row(
+            "HTTP throughput without the store",
+            "rps",
+            result.no_store.rps,
+            hello.rps,
+            notes=["`serve` without --db: the difference from the first row is the store"],
+        ),
     ]
 
 

@@ -62,7 +62,7 @@ def rss_mib(pid: int) -> float | None:
     return None
 
 
-def project_command(port: int, db: Path) -> list[str]:
+def project_command(port: int, db: Path | None) -> list[str]:
     script = shutil.which("workout-planner", path=str(Path(sys.executable).parent))
     cli = [script] if script else [sys.executable, "-c", "from skill.cli import main; main()"]
     return [
@@ -71,8 +71,7 @@ def project_command(port: int, db: Path) -> list[str]:
         "--no-verify",
         "--skill-id",
         SKILL_ID,
-        "--db",
-        str(db),
+        *(["--db", str(db)] if db else []),
         "--workers",
         "2",
         "--host",

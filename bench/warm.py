@@ -29,12 +29,14 @@ class WarmResult:
     """Per-request times in microseconds."""
 
     project: list[float] = field(default_factory=list)
+    #: The same mix without the store: the skill's own cost, apart from the durable writes.
+    no_store: list[float] = field(default_factory=list)
     hello: list[float] = field(default_factory=list)
     floor: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
-def project_app(pki: FakeAlexaPKI, db_path: Path) -> Flask:
+def project_app(pki: FakeAlexaPKI, db_path: Path | None) -> Flask:
     settings = Settings(skill_id=SKILL_ID, db_path=db_path)
     return create_app({"SETTINGS": settings, "TRUST_STORE": pki.store(), "CERT_FETCH": pki.fetch})
 
@@ -89,9 +91,14 @@ def measure_warm(
     with tempfile.TemporaryDirectory(prefix="bench-warm-", dir=db_dir) as tmp:
         db = Path(tmp) / "progress.sqlite3"
         project = _Side(project_app(pki, db), _stream(PROJECT_TURNS), pki)
+        no_store = _Side(project_app(pki, None), _stream(PROJECT_TURNS), pki)
         hello = _Side(hello_app(pki), _stream(HELLO_TURNS), pki)
         # Not timed: the first request of each fetches and verifies the chain, fills caches.
-        for side, turns in ((project, PROJECT_TURNS), (hello, HELLO_TURNS)):
+        for side, turns in (
+            (project, PROJECT_TURNS),
+            (no_store, PROJECT_TURNS),
+            (hello, HELLO_TURNS),
+        ):
             side.run(len(turns), [], result.errors, [])
         per_round = max(1, requests // rounds)
         deadline = time.monotonic() + time_limit_s
@@ -100,7 +107,7 @@ def measure_warm(
                 log(f"warm: time limit reached after {index} rounds")
                 break
             bodies: list[str] = []
-            sides = [(project, result.project), (hello, result.hello)]
+            sides = [(project, result.project), (no_store, result.no_store), (hello, result.hello)]
             for side, into in sides if index % 2 == 0 else reversed(sides):
                 side.run(per_round, into, result.errors, bodies if side is project else [])
             _floor(bodies, result.floor)
@@ -131,4 +138,16 @@ def rows(result: WarmResult) -> list[Row]:
             notes=notes,
         ),
         Row("warm request, p99", "us", project.p99, hello.p99, floor.p99),
+        Row(
+            "warm request without the store, median",
+            "us",
+            Summary.of(result.no_store).median,
+            hello.median,
+            floor.median,
+            notes=[
+                "the same mix with no persistence adapter: the skill's own cost; the "
+                "difference from the first row is the store, whose writes are fsynced "
+                "(synchronous=FULL) before the response is sent"
+            ],
+        ),
     ]
