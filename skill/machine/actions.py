@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from skill.content import Routine
 from skill.machine import guards as g
-from skill.machine.events import Ctx, Effect, Outcome
+from skill.machine.events import Ctx, Effect, Event, Outcome
 from skill.numbers import ordinal, words
 from skill.reply import Card, Line, Reply
 from skill.state import Screening, SessionState
@@ -219,25 +219,19 @@ def _begin(ctx: Ctx, routine: Routine, *lead: Line, base: SessionState | None = 
 
 
 @action
-def screened_yes_start(ctx: Ctx) -> Outcome:
+def screened_start(ctx: Ctx) -> Outcome:
+    """The screening question answered, and the routine asked for is fine to guide."""
     routine = ctx.content.routine(ctx.session.pending_routine_id)
-    assert routine is not None, "guarded by pending_suits_condition"
+    assert routine is not None, "guarded by pending_suits_condition and has_pending"
+    answer = Screening.YES if ctx.turn.event is Event.YES else Screening.NO
     noted = ctx.content.prompt("screening_noted")
-    return _begin(ctx, routine, noted, base=replace(ctx.session, screening=Screening.YES))
+    return _begin(ctx, routine, noted, base=replace(ctx.session, screening=answer))
 
 
 @action
 def screened_yes(ctx: Ctx) -> Outcome:
     session = SessionState(screening=Screening.YES)
     return _say(ctx, *_p(ctx, "screening_yes"), reprompt="menu_reprompt", session=session)
-
-
-@action
-def screened_no_start(ctx: Ctx) -> Outcome:
-    routine = ctx.content.routine(ctx.session.pending_routine_id)
-    assert routine is not None, "guarded by has_pending"
-    noted = ctx.content.prompt("screening_noted")
-    return _begin(ctx, routine, noted, base=replace(ctx.session, screening=Screening.NO))
 
 
 @action

@@ -87,9 +87,9 @@ RULES: tuple[Rule, ...] = (
     Rule(ANY, E.UPDATE_SCREENING, "update_screening", S.SCREENING),
     Rule(ANY, E.NAVIGATE_HOME, "home", S.READY),
     # 3a. The screening question; a pending routine starts once it is answered.
-    Rule(S.SCREENING, E.YES, "screened_yes_start", S.IN_STEP, g.pending_suits_condition),
+    Rule(S.SCREENING, E.YES, "screened_start", S.IN_STEP, g.pending_suits_condition),
     Rule(S.SCREENING, E.YES, "screened_yes", S.READY),
-    Rule(S.SCREENING, E.NO, "screened_no_start", S.IN_STEP, g.has_pending),
+    Rule(S.SCREENING, E.NO, "screened_start", S.IN_STEP, g.has_pending),
     Rule(S.SCREENING, E.NO, "screened_no", S.READY),
     Rule(S.SCREENING, E.HELP, "help_screening", SAME),
     Rule(S.SCREENING, E.FAQ, "answer_then_screen", SAME),
