@@ -48,7 +48,7 @@ print(json.dumps([t0, t1, t2, t3]))
 """
 PROJECT_CHILD = _PRELUDE.format(
     imports="from pathlib import Path\nfrom skill.settings import Settings\n"
-    "from skill.web.app import create_app",
+    "from skill.web.flask_app import create_app",
     create='create_app({"SETTINGS": Settings(skill_id=spec["skill_id"], '
     'db_path=Path(spec["db"])), "TRUST_STORE": store, "CERT_FETCH": lambda url: chain})',
 )

@@ -23,7 +23,7 @@ from bench.load import LoadResult, run_load
 from bench.report import Check, Row
 from bench.workload import HELLO_TURNS, PROJECT_TURNS, Turn, chunks, record
 from skill.settings import Settings
-from skill.web.app import create_app
+from skill.web.flask_app import create_app
 from tests.support.test_ca import SKILL_ID
 
 TARGET = Check("ratio>=", 0.8)

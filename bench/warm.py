@@ -18,7 +18,7 @@ from bench.report import Check, Row
 from bench.stats import Summary
 from bench.workload import HELLO_TURNS, PROJECT_TURNS, Conversations, signed
 from skill.settings import Settings
-from skill.web.app import create_app
+from skill.web.flask_app import create_app
 from tests.support.test_ca import SKILL_ID, FakeAlexaPKI, fake_alexa_pki
 
 TARGET = Check("ratio<=", 1.3)

@@ -253,7 +253,7 @@ def _minimal_app(skill: Any) -> Any:
 def _web_app(tmp_path: Path) -> Any:
     settings = Settings(verify_signatures=False, db_path=tmp_path / "web.sqlite3")
     try:
-        from skill.web.app import create_app
+        from skill.web.flask_app import create_app
     except ImportError:
         return _minimal_app(build_skill(settings=settings))
     return create_app({"SETTINGS": settings})

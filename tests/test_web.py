@@ -21,7 +21,7 @@ from skill.content import Content, load_content
 from skill.envelopes import AlexaSession
 from skill.factory import build_skill
 from skill.settings import Settings
-from skill.web.app import MAX_BODY_BYTES, create_app
+from skill.web.flask_app import MAX_BODY_BYTES, create_app
 from skill.web.logs import JsonFormatter
 from tests.support.test_ca import SKILL_ID, encode, fake_alexa_pki, iso, make_envelope, sign
 
@@ -611,3 +611,17 @@ def test_skill_web_app_is_built_from_the_environment_on_first_access(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "200"
     assert (tmp_path / "env.sqlite3").exists()
+
+
+def test_importing_the_factory_module_first_still_gives_gunicorn_the_app(tmp_path):
+    """As a gunicorn config file might: the module's name no longer shadows ``skill.web:app``."""
+    probe = (
+        "import skill.web.flask_app, skill.web\n"
+        "print(callable(getattr(skill.web.app, 'wsgi_app', None)))\n"
+    )
+    env = {"ALEXA_SKILL_ID": SKILL_ID, "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"

@@ -16,10 +16,8 @@ def __getattr__(name: str) -> Any:
     with _lock:
         built = globals().get("_app")
         if built is None:
-            from skill.web.app import create_app
+            from skill.web.flask_app import create_app
 
             built = globals()["_app"] = create_app()
-        # Importing the submodule ``skill.web.app`` set this attribute to that module;
-        # from now on it names the WSGI app instead (``from skill.web.app import …`` still works).
         globals()["app"] = built
         return built

@@ -40,7 +40,7 @@ class _Gunicorn(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from skill.web.app import create_app
+        from skill.web.flask_app import create_app
 
         return create_app({"SETTINGS": self.settings})
 
