@@ -30,11 +30,3 @@ class Reply:
     def __post_init__(self) -> None:
         if not self.end_session and not self.reprompt:
             raise ValueError("a reply that keeps the session open needs a reprompt")
-
-    @property
-    def text(self) -> str:
-        return " ".join(line.text for line in self.speech)
-
-    @property
-    def reprompt_text(self) -> str:
-        return " ".join(line.text for line in self.reprompt)

@@ -32,10 +32,6 @@ class SpeechRenderer:
         self._cues = dict(cues or {}) if base_url else {}
         self._base_url = (base_url or "").rstrip("/")
 
-    @property
-    def plays_audio(self) -> bool:
-        return bool(self._cues)
-
     def ssml(self, lines: Iterable[Line], *, reprompt: bool = False) -> str:
         budget = MAX_REPROMPT_AUDIO_SECONDS if reprompt else MAX_SPEECH_AUDIO_SECONDS
         tags, seconds, parts = 0, 0.0, []
@@ -50,11 +46,3 @@ class SpeechRenderer:
         if len(ssml) > MAX_SSML_CHARS:  # content validation keeps this unreachable; be safe anyway
             raise ValueError(f"speech of {len(ssml)} characters exceeds Alexa's limit")
         return ssml
-
-    def cue_urls(self, lines: Iterable[Line]) -> list[str]:
-        """The cue files these lines would play (for the console)."""
-        return [
-            f"{self._base_url}/{self._cues[line.cue].file}"
-            for line in lines
-            if line.cue in self._cues
-        ]
