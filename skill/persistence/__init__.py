@@ -61,6 +61,15 @@ def user_key(request_envelope: RequestEnvelope) -> str:
     raise MissingUserId("request envelope has no user id")
 
 
+def user_key_or_log(request_envelope: RequestEnvelope, store: str, operation: str) -> str | None:
+    """``user_key``, or ``None`` after logging the fault: a store then skips the operation."""
+    try:
+        return user_key(request_envelope)
+    except MissingUserId as exc:
+        log_fault(store, operation, "no_user_id", exc)
+        return None
+
+
 def request_id(request_envelope: RequestEnvelope) -> str | None:
     """The Alexa request id, when present (used to pair a read with its later write)."""
     value = getattr(getattr(request_envelope, "request", None), "request_id", None)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 
-from skill.persistence import MissingUserId, log_fault, user_key
+from skill.persistence import log_fault, user_key, user_key_or_log
 
 if TYPE_CHECKING:
     from ask_sdk_model import RequestEnvelope
@@ -112,12 +112,7 @@ class DegradingAdapter(AbstractPersistenceAdapter):
             log_fault(self._store, "delete", "unavailable", exc)
 
     def _has_user(self, request_envelope: RequestEnvelope, operation: str) -> bool:
-        try:
-            user_key(request_envelope)
-        except MissingUserId as exc:
-            log_fault(self._store, operation, "no_user_id", exc)
-            return False
-        return True
+        return user_key_or_log(request_envelope, self._store, operation) is not None
 
 
 def _to_dynamo(attributes: Mapping[str, object]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 
-from skill.persistence import LOGGER_NAME, MissingUserId, log_fault, request_id, user_key
+from skill.persistence import LOGGER_NAME, log_fault, request_id, user_key_or_log
 
 if TYPE_CHECKING:
     from ask_sdk_model import RequestEnvelope
@@ -163,10 +163,8 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
     # -- AbstractPersistenceAdapter ------------------------------------------------------------
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, object]:
-        try:
-            key = user_key(request_envelope)
-        except MissingUserId as exc:
-            log_fault("sqlite", "get", "no_user_id", exc)
+        key = user_key_or_log(request_envelope, "sqlite", "get")
+        if key is None:
             return {}
         rid = request_id(request_envelope)
         try:
@@ -194,10 +192,8 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         return attributes
 
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: Attributes) -> None:
-        try:
-            key = user_key(request_envelope)
-        except MissingUserId as exc:
-            log_fault("sqlite", "save", "no_user_id", exc)
+        key = user_key_or_log(request_envelope, "sqlite", "save")
+        if key is None:
             return
         try:
             mine = _encode(attributes)
@@ -218,10 +214,8 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         self._reads.remember(rid, key, written)
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
-        try:
-            key = user_key(request_envelope)
-        except MissingUserId as exc:
-            log_fault("sqlite", "delete", "no_user_id", exc)
+        key = user_key_or_log(request_envelope, "sqlite", "delete")
+        if key is None:
             return
         try:
             self._connection().execute(f"DELETE FROM {TABLE} WHERE user_key = ?", (key,))
