@@ -5,17 +5,15 @@ import logging
 import subprocess
 import sys
 import uuid
-from datetime import date
 
 import boto3
 import pytest
 from ask_sdk_core.serialize import DefaultSerializer
-from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from skill.persistence import LOGGER_NAME, hash_user_id
 from skill.persistence.dynamo import PARTITION_KEY, TABLE_ENV, dynamo_adapter
-from skill.progress import Progress, progress_merge
+from skill.progress import Progress
 
 ALICE = "amzn1.ask.account.ALICE-RAW-ID-7f3a"
 BOB = "amzn1.ask.account.BOB-RAW-ID-19c2"
@@ -175,177 +173,3 @@ def test_importing_the_module_stays_cheap():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-
-
-# -- concurrent requests for one person --------------------------------------------------------
-
-TODAY = date(2025, 3, 14)
-
-
-def stored_item(table, user_id=ALICE):
-    return table.get_item(Key={PARTITION_KEY: hash_user_id(user_id)}).get("Item")
-
-
-def merges(records):
-    return [r for r in records if getattr(r, "event", None) == "persistence.merged"]
-
-
-def test_two_requests_that_both_complete_lose_neither(aws, table, faults):
-    store = dynamo_adapter(TABLE, dynamodb_resource=aws)
-    first, second = envelope(), envelope()  # same person, two request ids
-    mine_1 = Progress.from_attributes(store.get_attributes(first)).with_completion(TODAY)
-    mine_2 = Progress.from_attributes(store.get_attributes(second)).with_completion(TODAY)
-    store.save_attributes(first, mine_1.to_attributes())
-    store.save_attributes(second, mine_2.to_attributes())  # stale read: merges, not overwrites
-
-    progress = Progress.from_attributes(store.get_attributes(envelope()))
-    assert progress.completed_total == 2
-    assert progress.completed_dates == (TODAY.isoformat(), TODAY.isoformat())
-    assert stored_item(table)["revision"] == 2
-    assert len(merges(faults())) == 1
-    assert [r for r in faults() if r.levelno >= logging.WARNING] == []
-
-
-def test_concurrent_completions_on_existing_progress_add_up(aws, table, faults):
-    store = dynamo_adapter(TABLE, dynamodb_resource=aws)
-    store.save_attributes(envelope(), PROGRESS.to_attributes())
-    requests = [envelope() for _ in range(3)]
-    reads = [Progress.from_attributes(store.get_attributes(r)) for r in requests]
-    for request, read in zip(requests, reads, strict=True):
-        store.save_attributes(request, read.with_completion(TODAY).to_attributes())
-    assert Progress.from_attributes(store.get_attributes(envelope())).completed_total == 4 + 3
-    assert stored_item(table)["revision"] == 1 + 3
-
-
-def test_a_second_save_in_one_request_builds_on_its_own_write(aws, table, faults):
-    store = dynamo_adapter(TABLE, dynamodb_resource=aws)
-    request = envelope()
-    progress = Progress.from_attributes(store.get_attributes(request)).with_completion(TODAY)
-    store.save_attributes(request, progress.to_attributes())
-    store.save_attributes(request, progress.with_completion(TODAY).to_attributes())
-    assert Progress.from_attributes(store.get_attributes(envelope())).completed_total == 2
-    assert merges(faults()) == []  # its own first write is not a concurrent one
-
-
-def test_a_save_without_a_read_is_a_plain_put(aws, table, faults):
-    store = dynamo_adapter(TABLE, dynamodb_resource=aws)
-    store.save_attributes(envelope(), PROGRESS.to_attributes())
-    assert store.get_attributes(envelope()) == PROGRESS.to_attributes()
-    store.save_attributes(envelope(), Progress(completed_total=1).to_attributes())
-    assert Progress.from_attributes(store.get_attributes(envelope())).completed_total == 1
-    assert stored_item(table)["revision"] == 2  # still bumped, so readers see the change
-    assert faults() == []
-
-
-def test_items_from_ask_sdks_adapter_are_read_and_guarded(aws, table, faults):
-    # The shape ask-sdk's DynamoDbAdapter wrote before revisions: no "revision" attribute.
-    table.put_item(
-        Item={
-            PARTITION_KEY: hash_user_id(ALICE),
-            "attributes": {"version": 1, "completed_total": 4},
-        }
-    )
-    store = dynamo_adapter(TABLE, dynamodb_resource=aws)
-    first, second = envelope(), envelope()
-    reads = [Progress.from_attributes(store.get_attributes(r)) for r in (first, second)]
-    assert [p.completed_total for p in reads] == [4, 4]
-    store.save_attributes(first, reads[0].with_completion(TODAY).to_attributes())
-    store.save_attributes(second, reads[1].with_completion(TODAY).to_attributes())
-    assert Progress.from_attributes(store.get_attributes(envelope())).completed_total == 6
-    assert len(merges(faults())) == 1
-
-
-def test_a_non_numeric_revision_reads_as_an_old_item(aws, table, faults):
-    table.put_item(Item={PARTITION_KEY: hash_user_id(ALICE), "attributes": {}, "revision": "junk"})
-    store = dynamo_adapter(TABLE, dynamodb_resource=aws)
-    request = envelope()
-    progress = Progress.from_attributes(store.get_attributes(request)).with_completion(TODAY)
-    store.save_attributes(request, progress.to_attributes())
-    assert Progress.from_attributes(store.get_attributes(envelope())).completed_total == 1
-    assert stored_item(table)["revision"] == 1
-    assert faults() == []
-
-
-def test_items_stay_readable_by_ask_sdks_adapter(aws, table):
-    from ask_sdk_dynamodb.adapter import DynamoDbAdapter
-
-    dynamo_adapter(TABLE, dynamodb_resource=aws).save_attributes(
-        envelope(), PROGRESS.to_attributes()
-    )
-    theirs = DynamoDbAdapter(
-        TABLE, partition_keygen=lambda e: hash_user_id(ALICE), dynamodb_resource=aws
-    )
-    assert theirs.get_attributes(envelope()) == PROGRESS.to_attributes()  # Decimal == int
-
-
-def test_the_raw_id_appears_nowhere_after_merges(aws, table):
-    store = dynamo_adapter(TABLE, dynamodb_resource=aws)
-    first, second = envelope(), envelope()
-    for request in (first, second):
-        store.get_attributes(request)
-    for request in (first, second):
-        store.save_attributes(request, Progress().with_completion(TODAY).to_attributes())
-    items = table.scan()["Items"]
-    assert [item[PARTITION_KEY] for item in items] == [hash_user_id(ALICE)]
-    dumped = json.dumps(items, default=str)
-    assert ALICE not in dumped and "ALICE" not in dumped
-
-
-def test_a_read_that_failed_still_merges_with_what_is_stored(aws, table, faults, monkeypatch):
-    store = dynamo_adapter(TABLE, dynamodb_resource=aws)
-    store.save_attributes(envelope(), PROGRESS.to_attributes())
-    request = envelope()
-    real_get = store._client.get_item
-
-    def failing_once(**kwargs):
-        monkeypatch.setattr(store._client, "get_item", real_get)
-        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "GetItem")
-
-    monkeypatch.setattr(store._client, "get_item", failing_once)
-    assert store.get_attributes(request) == {}  # degraded: looks like a new person
-    store.save_attributes(request, Progress().with_completion(TODAY).to_attributes())
-    # The stored four completions survive: the save merged instead of overwriting them.
-    assert Progress.from_attributes(store.get_attributes(envelope())).completed_total == 5
-    assert [r.reason for r in faults() if r.levelno >= logging.WARNING] == ["unavailable"]
-
-
-def test_endless_conflicts_give_up_logged_not_raised(aws, table, faults):
-    def meddling_merge(base, theirs, mine):
-        # Another writer gets in between every re-read and put.
-        item = stored_item(table)
-        table.put_item(Item={**item, "revision": item["revision"] + 1})
-        return progress_merge(base, theirs, mine)
-
-    store = dynamo_adapter(TABLE, dynamodb_resource=aws, merge=meddling_merge, max_attempts=3)
-    store.save_attributes(envelope(), PROGRESS.to_attributes())
-    request = envelope()
-    store.get_attributes(request)
-    table.put_item(Item={**stored_item(table), "revision": 99})  # a concurrent write
-    store.save_attributes(request, PROGRESS.with_completion(TODAY).to_attributes())  # no raise
-    assert [r.reason for r in faults() if r.levelno >= logging.WARNING] == ["conflict"]
-    assert Progress.from_attributes(store.get_attributes(envelope())) == PROGRESS
-
-
-def test_a_failing_merge_hook_is_logged_not_raised(aws, table, faults):
-    def broken(base, theirs, mine):
-        raise RuntimeError("bug in the hook")
-
-    store = dynamo_adapter(TABLE, dynamodb_resource=aws, merge=broken)
-    first, second = envelope(), envelope()
-    store.get_attributes(first)
-    store.get_attributes(second)
-    store.save_attributes(first, PROGRESS.to_attributes())
-    store.save_attributes(second, Progress(completed_total=1).to_attributes())
-    assert [r.reason for r in faults()] == ["merge_failed"]
-    assert store.get_attributes(envelope()) == PROGRESS.to_attributes()
-
-
-def test_a_missing_table_degrades_after_a_read_too(aws, faults):
-    store = dynamo_adapter("no-such-table", dynamodb_resource=aws)
-    request = envelope()
-    assert store.get_attributes(request) == {}
-    store.save_attributes(request, PROGRESS.to_attributes())  # does not raise
-    assert [(r.operation, r.reason) for r in faults()] == [
-        ("get", "unavailable"),
-        ("save", "unavailable"),
-    ]
