@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from skill.content import Content, load_content
 from skill.envelopes import AlexaSession
 from skill.factory import build_skill
 from skill.settings import Settings
+from skill.web.flask_app import create_app
 from tests.support.dialogue import Dialogue
+from tests.support.signed import SignedAlexa
+from tests.support.test_ca import SKILL_ID, FakeAlexaPKI, fake_alexa_pki
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +42,26 @@ def alexa() -> AlexaSession:
 @pytest.fixture
 def dialogue(skill: Any, alexa: AlexaSession) -> Dialogue:
     return Dialogue(skill, alexa)
+
+
+@pytest.fixture(scope="session")
+def pki() -> FakeAlexaPKI:
+    """A test CA standing in for Amazon's: it signs requests the app verifies for real."""
+    return fake_alexa_pki()
+
+
+@pytest.fixture
+def app(pki: FakeAlexaPKI, tmp_path: Path) -> Flask:
+    """The real Flask app: verification on (trusting the test CA) and a real SQLite file."""
+    settings = Settings(skill_id=SKILL_ID, db_path=tmp_path / "progress.sqlite3")
+    return create_app({"SETTINGS": settings, "TRUST_STORE": pki.store(), "CERT_FETCH": pki.fetch})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def signed_alexa(client: FlaskClient, pki: FakeAlexaPKI) -> SignedAlexa:
+    return SignedAlexa(client, pki)
