@@ -152,16 +152,12 @@ class CanFulfillHandler(AbstractRequestHandler):
         request: Any = handler_input.request_envelope.request
         intent = request.intent
         known = intent is not None and intent.name in INTENT_EVENTS
+        finders = {ROUTINE_SLOT: self.content.find_routine, TOPIC_SLOT: self.content.find_topic}
         slots = {}
         for name, slot in ((intent.slots or {}) if intent else {}).items():
             value = slot.value or ""
-            understood = bool(
-                self.content.find_routine(value)
-                if name == ROUTINE_SLOT
-                else self.content.find_topic(value)
-                if name == TOPIC_SLOT
-                else False
-            )
+            finder = finders.get(name)
+            understood = bool(finder and finder(value))
             slots[name] = CanFulfillSlot(
                 can_understand=CanUnderstandSlotValues.YES
                 if understood
