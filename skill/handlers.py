@@ -59,7 +59,10 @@ def slot_value(request: IntentRequest, name: str) -> tuple[str | None, str | Non
         return None, None
     for authority in getattr(slot.resolutions, "resolutions_per_authority", None) or []:
         if authority.status and authority.status.code == StatusCode.ER_SUCCESS_MATCH:
-            return authority.values[0].value.id, slot.value
+            # A match may still arrive without values or ids: fall back to the spoken value.
+            for match in authority.values or []:
+                if match.value is not None and match.value.id:
+                    return match.value.id, slot.value
     return None, slot.value
 
 

@@ -11,6 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skill.web.verify import (
+    FAILURE_TTL_S,
+    FETCH_BUDGET,
+    FETCH_REFILL_S,
     MAX_CHAIN_BYTES,
     RequestVerifier,
     VerificationError,
@@ -125,6 +128,10 @@ def test_cert_url_variants_accepted_and_normalised(fetcher, url):
         pytest.param("https://a:b@s3.amazonaws.com/echo.api/c.pem", id="userinfo-password"),
         pytest.param("https://[::1/echo.api/c.pem", id="bad-ipv6"),
         pytest.param("/echo.api/echo-api-cert-test.pem", id="relative"),
+        pytest.param(CERT_URL + "?x=1", id="query"),
+        pytest.param(CERT_URL + "?", id="empty-query"),
+        pytest.param(CERT_URL + "#frag", id="fragment"),
+        pytest.param(CERT_URL + "#", id="empty-fragment"),
     ],
 )
 def test_cert_url_rules_reject_before_fetching(fetcher, url):
@@ -273,23 +280,95 @@ def test_chain_is_fetched_once_for_many_requests(fetcher):
     assert fetcher.calls == [CERT_URL]
 
 
-def test_failed_fetch_is_not_cached(fetcher):
+def test_every_spelling_of_the_url_shares_one_cached_chain(fetcher):
     verifier = make_verifier(fetcher)
+    for url in (
+        CERT_URL,
+        "HTTPS://S3.AmazonAWS.com/echo.api/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com:443/echo.api/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com/echo.api/x/../echo-api-cert-test.pem",
+    ):
+        headers, body, envelope = signed()
+        headers["SignatureCertChainUrl"] = url
+        verifier.verify(headers, body, envelope)
+    assert fetcher.calls == [CERT_URL]
+
+
+def test_a_failed_fetch_is_remembered_for_a_minute_per_normalised_url(fetcher):
+    clock = Clock()
+    verifier = make_verifier(fetcher, clock)
     fetcher.fail_next = 1
     assert reject(verifier, *signed()).check == "cert_fetch"
-    verifier.verify(*signed())
-    verifier.verify(*signed())
+    headers, body, envelope = signed()
+    headers["SignatureCertChainUrl"] = CERT_URL.replace("s3.amazonaws.com", "S3.AMAZONAWS.COM")
+    assert reject(verifier, headers, body, envelope).check == "cert_fetch"
+    clock.now += FAILURE_TTL_S - 1
+    assert reject(verifier, *signed(timestamp=clock.now)).check == "cert_fetch"
+    assert fetcher.calls == [CERT_URL]
+    clock.now += 2  # the outage is over and the failure forgotten
+    verifier.verify(*signed(timestamp=clock.now))
+    verifier.verify(*signed(timestamp=clock.now))
     assert fetcher.calls == [CERT_URL, CERT_URL]
 
 
-def test_failed_chain_verification_is_not_cached(fetcher):
-    verifier = make_verifier(fetcher)
+def test_a_failed_chain_verification_is_remembered_then_retried(fetcher):
+    clock = Clock()
+    verifier = make_verifier(fetcher, clock)
     good = fetcher.pems[CERT_URL]
     fetcher.pems[CERT_URL] = PKI.chains["untrusted"]
     assert reject(verifier, *signed()).check == "cert_chain"
     fetcher.pems[CERT_URL] = good
-    verifier.verify(*signed())
+    assert reject(verifier, *signed()).check == "cert_chain"  # remembered, not fetched again
+    clock.now += FAILURE_TTL_S + 1
+    verifier.verify(*signed(timestamp=clock.now))
     assert len(fetcher.calls) == 2
+
+
+def _unseen_urls(count: int) -> list[str]:
+    return [f"https://s3.amazonaws.com/echo.api/never-seen-{i}.pem" for i in range(count)]
+
+
+def test_a_hundred_unseen_urls_cost_at_most_the_fetch_budget(fetcher, caplog):
+    verifier = make_verifier(fetcher)
+    verifier.verify(*signed())  # the real chain, cached
+    for url in _unseen_urls(100):
+        headers, body, envelope = signed()
+        headers["SignatureCertChainUrl"] = url
+        assert reject(verifier, headers, body, envelope).check == "cert_fetch"
+    assert len(fetcher.calls) == 1 + FETCH_BUDGET - 1  # the real chain spent one token
+    assert "fetch budget spent" in caplog.text
+    verifier.verify(*signed())  # still cached: no fetch
+    assert len(fetcher.calls) == FETCH_BUDGET
+
+
+def test_the_fetch_budget_refills_over_time(fetcher):
+    clock = Clock()
+    verifier = make_verifier(fetcher, clock)
+    urls = iter(_unseen_urls(FETCH_BUDGET + 2))
+    for _ in range(FETCH_BUDGET + 1):
+        headers, body, envelope = signed()
+        headers["SignatureCertChainUrl"] = next(urls)
+        reject(verifier, headers, body, envelope)
+    assert len(fetcher.calls) == FETCH_BUDGET
+    clock.now += FETCH_REFILL_S
+    headers, body, envelope = signed(timestamp=clock.now)
+    headers["SignatureCertChainUrl"] = next(urls)
+    reject(verifier, headers, body, envelope)
+    assert len(fetcher.calls) == FETCH_BUDGET + 1
+
+
+def test_failed_urls_never_evict_the_verified_chain(fetcher):
+    clock = Clock()
+    verifier = make_verifier(fetcher, clock)
+    verifier.verify(*signed())
+    for url in _unseen_urls(100):  # slow enough that every one is fetched, and fails
+        clock.now += FETCH_REFILL_S
+        headers, body, envelope = signed(timestamp=clock.now)
+        headers["SignatureCertChainUrl"] = url
+        assert reject(verifier, headers, body, envelope).check == "cert_fetch"
+    assert len(fetcher.calls) == 101
+    verifier.verify(*signed(timestamp=clock.now))
+    assert len(fetcher.calls) == 101
 
 
 def test_cached_chain_expires_with_the_leaf(fetcher):

@@ -49,6 +49,8 @@ def make_app(content: Content | None = None, **settings_args: Any) -> Flask:
         "SETTINGS": settings,
         "TRUST_STORE": PKI.store(),
         "CERT_FETCH": PKI.fetcher(),
+        # The module's shared app fetches every chain variant once, and more than the budget.
+        "CERT_FETCH_BUDGET": 100,
     }
     if content is not None and settings.db_path is None:
         config["SKILL"] = build_skill(content=content, settings=settings)
@@ -131,6 +133,32 @@ def test_cert_url_variants_amazon_allows_are_accepted(client, url):
     assert (
         post(client, body=body, headers=sign(body, PKI.leaf_key, cert_url=url)).status_code == 200
     )
+
+
+def test_a_hundred_unseen_cert_urls_cannot_make_the_app_fetch(web_content):
+    fetcher = PKI.fetcher()
+    settings = Settings(skill_id=SKILL_ID)
+    app = create_app(
+        {
+            "SETTINGS": settings,
+            "TRUST_STORE": PKI.store(),
+            "CERT_FETCH": fetcher,
+            "SKILL": build_skill(content=web_content, settings=settings),
+        }
+    )
+    client = app.test_client()
+    assert post(client, alexa().launch()).status_code == 200  # the real chain, now cached
+    for i in range(100):
+        body = encode(alexa().launch())
+        url = f"https://s3.amazonaws.com/echo.api/unseen-{i}.pem"
+        reply = post(client, body=body, headers=sign(body, PKI.leaf_key, cert_url=url))
+        assert reply.status_code == 400
+    with_query = encode(alexa().launch())
+    headers = sign(with_query, PKI.leaf_key, cert_url=GOOD_URL + "?v=1")
+    assert post(client, body=with_query, headers=headers).status_code == 400
+    assert len(fetcher.calls) <= 3
+    assert post(client, alexa().launch()).status_code == 200
+    assert len(fetcher.calls) <= 3  # the real chain stayed cached
 
 
 # -- verification failures: all 400, each naming its check in the log ----------------------------
@@ -432,6 +460,74 @@ def test_odd_but_valid_requests_get_a_valid_response(client, make, speaks):
     response = assert_valid_response(reply.get_json(), speaks=speaks)
     if not speaks:
         assert "outputSpeech" not in response
+
+
+def _empty_resolution_values(session: AlexaSession) -> dict[str, Any]:
+    envelope = session.intent("StartRoutineIntent", routine=("upper back", "upper-back"))
+    envelope["request"]["intent"]["slots"]["routine"]["resolutions"]["resolutionsPerAuthority"][0][
+        "values"
+    ] = []
+    return envelope
+
+
+def _resolution_without_id(session: AlexaSession) -> dict[str, Any]:
+    envelope = session.intent("StartRoutineIntent", routine=("upper back", "upper-back"))
+    authority = envelope["request"]["intent"]["slots"]["routine"]["resolutions"][
+        "resolutionsPerAuthority"
+    ][0]
+    authority["values"] = [{"value": {"name": "upper back"}}]
+    return envelope
+
+
+def _with_user(user_id: str) -> Callable[[AlexaSession], dict[str, Any]]:
+    def make(session: AlexaSession) -> dict[str, Any]:
+        session.user_id = user_id
+        return session.launch()
+
+    return make
+
+
+def _with_ids(text: str) -> Callable[[AlexaSession], dict[str, Any]]:
+    def make(session: AlexaSession) -> dict[str, Any]:
+        session.session_id = f"amzn1.echo-api.session.{text}"
+        session.device_id = f"amzn1.ask.device.{text}"
+        envelope = session.intent("StartRoutineIntent", routine=(f"upper {text}", None))
+        envelope["request"]["requestId"] = f"amzn1.echo-api.request.{text}"
+        envelope["request"]["intent"]["slots"]["routine"]["id"] = text
+        envelope["session"]["attributes"] = {text: text, "workoutPlanner": {"state": text}}
+        return envelope
+
+    return make
+
+
+# Each goes through a store-backed app: ids reach the store's key and the request log.
+HOSTILE_INPUT = [
+    ("empty-resolution-values", _empty_resolution_values),
+    ("resolution-value-without-id", _resolution_without_id),
+    ("lone-surrogate-user-id", _with_user("amzn1.ask.account.\ud800LONE")),
+    ("low-surrogate-user-id", _with_user("amzn1.ask.account.\udfffLOW")),
+    ("reversed-pair-user-id", _with_user("amzn1.ask.account.\udc00\ud800")),
+    ("noncharacter-user-id", _with_user("amzn1.ask.account.\uffff\ufffe")),
+    ("nul-user-id", _with_user("amzn1.ask.account.\x00")),
+    ("lone-surrogate-everywhere", _with_ids("\ud83d")),
+    ("nul-and-noncharacters-everywhere", _with_ids("\x00\uffff\U0010ffff")),
+]
+
+
+@pytest.mark.parametrize("make", [h[1] for h in HOSTILE_INPUT], ids=[h[0] for h in HOSTILE_INPUT])
+def test_hostile_but_well_formed_input_gets_a_normal_reply(tmp_path, web_content, caplog, make):
+    client = make_app(db_path=tmp_path / "progress.sqlite3").test_client()
+    session = alexa()
+    with caplog.at_level(logging.INFO):
+        reply = post(client, make(session))
+        assert reply.status_code == 200
+        response = assert_valid_response(json.loads(reply.data.decode("utf-8")))
+        session.absorb(reply.get_json())
+        follow_up = post(client, session.intent("AMAZON.HelpIntent"))
+    assert follow_up.status_code == 200
+    assert "something went wrong" not in response["outputSpeech"]["ssml"]
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert "Logging error" not in caplog.text
 
 
 def test_the_app_keeps_serving_after_everything_above(client):

@@ -42,8 +42,12 @@ class MissingUserId(LookupError):
 
 
 def hash_user_id(user_id: str) -> str:
-    """The storage key for an Alexa user id: salted SHA-256, hex."""
-    return hashlib.sha256(_KEY_SALT + user_id.encode("utf-8")).hexdigest()
+    """The storage key for an Alexa user id: salted SHA-256, hex.
+
+    ``surrogatepass``: JSON can carry lone surrogates (``"\\ud800"``), which strict UTF-8
+    refuses; any id, however odd, still maps to one key of its own.
+    """
+    return hashlib.sha256(_KEY_SALT + user_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def user_key(request_envelope: RequestEnvelope) -> str:

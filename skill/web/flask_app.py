@@ -27,7 +27,12 @@ from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 
 from skill.factory import build_skill, invoke, sqlite_adapter
 from skill.settings import Settings
-from skill.web.verify import RequestVerifier, VerificationError, default_trust_store
+from skill.web.verify import (
+    FETCH_BUDGET,
+    RequestVerifier,
+    VerificationError,
+    default_trust_store,
+)
 
 log = logging.getLogger("skill.web")
 
@@ -65,7 +70,8 @@ class _BadRequest(Exception):
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The WSGI app. ``config`` keys: SETTINGS (default ``Settings.from_env()``), and the test
-    hooks TRUST_STORE, CERT_FETCH, CLOCK (for the verifier) and SKILL (a prebuilt skill)."""
+    hooks TRUST_STORE, CERT_FETCH, CERT_FETCH_BUDGET, CLOCK (for the verifier) and SKILL (a
+    prebuilt skill)."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config.update(config or {})
@@ -90,6 +96,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         trust_store=trust_store,
         fetch=app.config.get("CERT_FETCH"),
         clock=app.config.get("CLOCK") or time.time,
+        fetch_budget=app.config.get("CERT_FETCH_BUDGET", FETCH_BUDGET),
     )
     app.extensions[_EXTENSION] = Service(settings, skill, verifier, store)
     app.register_blueprint(bp)

@@ -10,13 +10,20 @@ body           an envelope that is not a JSON object, or has no ``request`` obje
 skill_id       an application id that is missing or not exactly the configured one
 timestamp      a missing/unparsable ``request.timestamp``, or one too far from now
 headers        a missing, oversized or non-text ``SignatureCertChainUrl``/``Signature-256``
-cert_url       a cert URL that is not ``https://s3.amazonaws.com[:443]/echo.api/...``
-cert_fetch     a download that fails or exceeds ``MAX_CHAIN_BYTES``
+cert_url       a cert URL that is not ``https://s3.amazonaws.com[:443]/echo.api/...``, or
+               that carries a query or fragment
+cert_fetch     a download that fails or exceeds ``MAX_CHAIN_BYTES``, or one over the budget
+               of outbound fetches (``FETCH_BUDGET``)
 cert_chain     content that is not a PEM chain, or a chain not leading to a trusted root
 cert_expired   a signing certificate outside its validity dates (expired or not yet valid)
 cert_san       a signing certificate without the SAN ``echo-api.amazon.com``
 signature      a ``Signature-256`` that is not base64 or does not match the raw body
 =============  ============================================================================
+
+A certificate URL can make the server fetch, so fetching is bounded (see ``_ChainCache``):
+chains are cached by the normalised URL, a failure is remembered for ``FAILURE_TTL_S`` per
+normalised URL, new URLs are fetched only within a small budget per worker, and a verified chain
+is never pushed out of the cache by URLs that failed.
 """
 
 from __future__ import annotations
@@ -40,6 +47,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509 import verification
 
+from skill.web.chains import ChainCache, FetchBudget
+
 if TYPE_CHECKING:
     from urllib.request import OpenerDirector
 
@@ -54,8 +63,15 @@ SKILL_EVENT_TOLERANCE_S = 3600.0
 FETCH_TIMEOUT_S = 3.0
 MAX_CHAIN_BYTES = 64 * 1024
 
+#: Outbound chain downloads per worker: this many at once, then one per FETCH_REFILL_S.
+FETCH_BUDGET = 3
+FETCH_REFILL_S = 20.0
+#: How long a URL whose chain failed (download or verification) is refused without a retry.
+FAILURE_TTL_S = 60.0
+
 # Amazon publishes one chain at a time; the bound only stops a cache from growing without end.
 _MAX_CACHED_CHAINS = 32
+_MAX_REMEMBERED_FAILURES = 1024
 # A Signature-256 for RSA-2048 is 344 characters; anything far longer is not worth decoding.
 _MAX_HEADER_CHARS = 2048
 _PKCS1V15 = padding.PKCS1v15()
@@ -90,15 +106,19 @@ class RequestVerifier:
         trust_store: verification.Store | None = None,
         fetch: Callable[[str], bytes] | None = None,
         clock: Callable[[], float] = time.time,
+        fetch_budget: int = FETCH_BUDGET,
     ) -> None:
         self.skill_id = skill_id
         self.verify_signatures = verify_signatures
         self._trust_store = trust_store
         self._fetch = fetch or fetch_https
         self._clock = clock
-        # Keyed by the URL exactly as sent, so a cache hit skips parsing the URL again.
-        self._chains: dict[str, _VerifiedChain] = {}
-        self._lock = threading.Lock()
+        self._chains: ChainCache[_VerifiedChain] = ChainCache(
+            max_chains=_MAX_CACHED_CHAINS,
+            max_failures=_MAX_REMEMBERED_FAILURES,
+            failure_ttl_s=FAILURE_TTL_S,
+            budget=FetchBudget(fetch_budget, FETCH_REFILL_S),
+        )
 
     def verify(self, headers: Mapping[str, str], body: bytes, envelope: Mapping[str, Any]) -> None:
         """Raise VerificationError, or return None when the request may be handled."""
@@ -125,26 +145,29 @@ class RequestVerifier:
             raise VerificationError("signature", "signature does not match the body") from None
 
     def _signing_key(self, cert_url: str, now: float) -> rsa.RSAPublicKey:
-        # Lock-free read: dict lookups are atomic, and entries are immutable once stored.
-        cached = self._chains.get(cert_url)
-        if cached is not None and cached.valid_from <= now < cached.valid_until:
+        url = check_cert_url(cert_url)  # the normalised URL: the one key for every spelling
+        cached = self._chains.chain(url, now)
+        if cached is not None and cached.valid_from <= now:
             return cached.key
-        fetch_url = check_cert_url(cert_url)
-        chain = self._load_chain(fetch_url, now)
-        with self._lock:
-            self._store_chain(cert_url, chain, now)
+        failed = self._chains.failure(url, now)
+        if failed is not None:
+            raise VerificationError(failed.check, failed.reason)
+        if not self._chains.may_fetch(now):
+            log.warning(
+                "certificate fetch budget spent; refusing without fetching",
+                extra={"event": "verify.fetch_budget_spent"},
+            )
+            raise VerificationError("cert_fetch", "signing certificate unavailable")
+        try:
+            chain = self._load_chain(url, now)
+        except VerificationError as exc:
+            self._chains.store_failure(url, exc.check, str(exc), now)
+            raise
+        self._chains.store_chain(url, chain, chain.valid_until, now)
         return chain.key
 
-    def _store_chain(self, cert_url: str, chain: _VerifiedChain, now: float) -> None:
-        if cert_url not in self._chains and len(self._chains) >= _MAX_CACHED_CHAINS:
-            for url in [u for u, c in self._chains.items() if c.valid_until <= now]:
-                del self._chains[url]
-            if len(self._chains) >= _MAX_CACHED_CHAINS:
-                del self._chains[next(iter(self._chains))]
-        self._chains[cert_url] = chain
-
     def _load_chain(self, url: str, now: float) -> _VerifiedChain:
-        """Download and verify the chain at ``url``; failures are raised, never cached."""
+        """Download and verify the chain at ``url``; failures are raised (the caller caches)."""
         try:
             data = self._fetch(url)
         except Exception as exc:  # any fetcher failure means "no certificate", never a 500
@@ -187,10 +210,14 @@ class RequestVerifier:
 
 
 def check_cert_url(url: str) -> str:
-    """Return the URL to fetch for ``SignatureCertChainUrl``, or raise (``cert_url``).
+    """Return the normalised URL to fetch for ``SignatureCertChainUrl``, or raise (``cert_url``).
 
-    The path is judged after percent-decoding and ``..`` normalisation, as S3 would see it.
+    The path is judged after percent-decoding and ``..`` normalisation, as S3 would see it. A
+    query or fragment is refused: Amazon's chains have neither, and each would otherwise be one
+    more distinct URL to fetch.
     """
+    if "?" in url or "#" in url:
+        raise VerificationError("cert_url", "invalid certificate URL")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -206,8 +233,7 @@ def check_cert_url(url: str) -> str:
         or not path.startswith(CERT_PATH_PREFIX)
     ):
         raise VerificationError("cert_url", "invalid certificate URL")
-    query = f"?{parts.query}" if parts.query else ""
-    return f"https://{CERT_HOST}{path}{query}"
+    return f"https://{CERT_HOST}{path}"
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
