@@ -13,6 +13,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 DEFAULT_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
+#: What an Echo Show says of its screen: it renders APL (up to this version).
+SCREEN_INTERFACES: dict[str, Any] = {
+    "Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}
+}
+SCREEN_VIEWPORT: dict[str, Any] = {
+    "experiences": [{"arcMinuteWidth": 246, "arcMinuteHeight": 144, "canRotate": False}],
+    "mode": "HUB",
+    "shape": "RECTANGLE",
+    "pixelWidth": 1280,
+    "pixelHeight": 800,
+    "dpi": 160,
+    "currentPixelWidth": 1280,
+    "currentPixelHeight": 800,
+    "touch": ["SINGLE"],
+}
 
 #: A slot: its spoken value, optionally with the id entity resolution matched it to.
 SlotValue = str | tuple[str, str | None]
@@ -54,6 +69,8 @@ class AlexaSession:
     session_id: str = field(default_factory=lambda: f"amzn1.echo-api.session.{uuid.uuid4()}")
     attributes: dict[str, Any] = field(default_factory=dict)
     new: bool = True
+    #: A device with a screen (an Echo Show): requests say it renders APL.
+    screen: bool = False
 
     def envelope(self, request: dict[str, Any]) -> dict[str, Any]:
         application = {"applicationId": self.skill_id}
@@ -64,6 +81,19 @@ class AlexaSession:
             "locale": self.locale,
             **request,
         }
+        context: dict[str, Any] = {
+            "System": {
+                "application": application,
+                "user": user,
+                "device": {
+                    "deviceId": self.device_id,
+                    "supportedInterfaces": dict(SCREEN_INTERFACES) if self.screen else {},
+                },
+                "apiEndpoint": "https://api.amazonalexa.com",
+            }
+        }
+        if self.screen:
+            context["Viewport"] = dict(SCREEN_VIEWPORT)
         return {
             "version": "1.0",
             "session": {
@@ -73,14 +103,7 @@ class AlexaSession:
                 "attributes": dict(self.attributes),
                 "user": user,
             },
-            "context": {
-                "System": {
-                    "application": application,
-                    "user": user,
-                    "device": {"deviceId": self.device_id, "supportedInterfaces": {}},
-                    "apiEndpoint": "https://api.amazonalexa.com",
-                }
-            },
+            "context": context,
             "request": request,
         }
 
@@ -95,6 +118,18 @@ class AlexaSession:
         }
         return self.envelope(
             {"type": "IntentRequest", "dialogState": "COMPLETED", "intent": intent}
+        )
+
+    def user_event(self, arguments: list[str], token: str = "") -> dict[str, Any]:
+        """A touch on the screen: an APL ``SendEvent`` with its arguments."""
+        return self.envelope(
+            {
+                "type": "Alexa.Presentation.APL.UserEvent",
+                "token": token,
+                "arguments": list(arguments),
+                "source": {"type": "TouchWrapper", "handler": "Press", "id": ""},
+                "components": {},
+            }
         )
 
     def session_ended(self, reason: str = "USER_INITIATED") -> dict[str, Any]:

@@ -18,6 +18,7 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope
 
 from skill.content import Content, load_content
+from skill.display import TouchHandler
 from skill.handlers import (
     ApologyHandler,
     CanFulfillHandler,
@@ -95,11 +96,13 @@ def build_skill(
     builder = CustomSkillBuilder(persistence_adapter=persistence)  # type: ignore[arg-type]
     builder.skill_id = settings.skill_id  # type: ignore[assignment]
     # First match wins. SessionEnded and CanFulfill are checked before the conversation,
-    # which takes every Launch and Intent request; the silent handler takes what is left.
+    # which takes every Launch and Intent request, and touches on the screen (APL UserEvent)
+    # go through the same conversation; the silent handler takes what is left.
     for handler in (
         SessionEndedHandler(),
         CanFulfillHandler(content),
         ConversationHandler(conversation),
+        TouchHandler(conversation),
         SilentHandler(),
     ):
         builder.add_request_handler(handler)

@@ -25,9 +25,11 @@ from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
 from skill.content import Content
+from skill.display import has_screen, render_directive
 from skill.intents import INTENT_EVENTS, ROUTINE_SLOT, TOPIC_SLOT
 from skill.machine import Event, Outcome, Turn, advance
 from skill.reply import Reply
+from skill.screen import Screen, screen_for
 from skill.speech import SpeechRenderer
 from skill.state import Memory, SessionState
 
@@ -66,10 +68,15 @@ def slot_value(request: IntentRequest, name: str) -> tuple[str | None, str | Non
     return None, slot.value
 
 
-def render(handler_input: HandlerInput, reply: Reply, speech: SpeechRenderer) -> Response:
+def render(
+    handler_input: HandlerInput, reply: Reply, speech: SpeechRenderer, screen: Screen | None = None
+) -> Response:
     builder = handler_input.response_builder.speak(speech.ssml(reply.speech))
     if reply.card:
         builder.set_card(SimpleCard(title=reply.card.title, content=reply.card.text))
+    directive = render_directive(screen) if screen else None
+    if directive is not None:
+        builder.add_directive(directive)
     if reply.end_session:
         builder.set_should_end_session(True)
     else:
@@ -102,13 +109,20 @@ class Conversation:
             return Turn(event, topic=topic, memory=memory)
         return Turn(event, memory=memory)
 
-    def respond(self, handler_input: HandlerInput) -> Response:
+    def respond(self, handler_input: HandlerInput, turn: Turn | None = None) -> Response:
+        """One turn: the request's own (spoken), or ``turn`` (a touch on the screen)."""
         attributes = handler_input.attributes_manager.session_attributes
         session = SessionState.from_attributes(attributes)
-        outcome = advance(session, self.turn_for(handler_input), self.content)
+        turn = turn or self.turn_for(handler_input)
+        outcome = advance(session, turn, self.content)
         handler_input.attributes_manager.session_attributes = outcome.session.to_attributes()
         self.keeper.remember(handler_input, outcome)
-        return render(handler_input, outcome.reply, self.speech)
+        screen = None
+        if has_screen(handler_input):
+            screen = screen_for(
+                outcome.session, outcome.reply, turn.event, self.content, self.speech.cue_seconds
+            )
+        return render(handler_input, outcome.reply, self.speech, screen)
 
 
 class ConversationHandler(AbstractRequestHandler):

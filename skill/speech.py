@@ -32,6 +32,11 @@ class SpeechRenderer:
         self._cues = dict(cues or {}) if base_url else {}
         self._base_url = (base_url or "").rstrip("/")
 
+    def cue_seconds(self, line: Line) -> float | None:
+        """How long the line's hosted cue plays; None when the line is spoken as text."""
+        cue = self._cues.get(line.cue) if line.cue else None
+        return cue.duration_seconds if cue else None
+
     def ssml(self, lines: Iterable[Line], *, reprompt: bool = False) -> str:
         budget = MAX_REPROMPT_AUDIO_SECONDS if reprompt else MAX_SPEECH_AUDIO_SECONDS
         tags, seconds, parts = 0, 0.0, []

@@ -17,6 +17,8 @@ PURE_MODULES = [
     "skill.speech",
     "skill.state",
     "skill.intents",
+    "skill.screen",
+    "skill.apl",
 ]
 
 

@@ -6,6 +6,11 @@
     workout-planner chat --audio-base-url https://example.com/audio --play
     workout-planner chat --url http://127.0.0.1:8080/alexa   # a server run with --no-verify
     workout-planner chat --script tests/transcripts/first_routine.txt
+    workout-planner chat --screen               # an Echo Show: print what the screen shows
+    workout-planner chat --screen --script tests/transcripts/screen/touch_routine.txt
+
+With --screen, "--touch NAME" (typed, or a script line "> --touch next") touches NAME on the
+screen the last reply showed.
 
 Scripts: see ``skill.chat.script`` for the format; exit status 0 when every script passes,
 1 on the first mismatch in any script (named by file and line), 2 for a malformed script.
@@ -23,7 +28,7 @@ from pathlib import Path
 import click
 
 from skill.chat.channel import Channel, ChannelError, InProcess, OverHttp
-from skill.chat.console import SILENCE, Console, Exchange
+from skill.chat.console import SILENCE, Console, Exchange, TouchError
 from skill.chat.play import CuePlayer
 from skill.chat.script import ScriptError, run_script
 from skill.envelopes import DEFAULT_SKILL_ID, AlexaSession
@@ -76,6 +81,11 @@ def format_exchange(exchange: Exchange, *, show_intent: bool = False) -> list[st
         lines.append(f"  card: [{heard.card_title}] {heard.card_text}")
     if heard.cues:
         lines.append("  cues: " + ", ".join(Path(cue).name for cue in heard.cues))
+    if heard.shown:
+        lines.append(f"  screen ({heard.shown.document}):")
+        lines.extend(f"    {line}" for line in heard.shown.lines)
+        targets = ", ".join(f"{t.name} [{t.label}]" for t in heard.shown.targets)
+        lines.append(f"  touch: {targets or '(nothing)'}")
     if heard.ended:
         lines.append('(session ended; say "open workout planner" to start again)')
     return lines
@@ -135,6 +145,11 @@ def describe(resolution: Resolution) -> str:
     default=DEFAULT_MODEL_PATH,
     help="Interaction model to resolve lines against.",
 )
+@click.option(
+    "--screen",
+    is_flag=True,
+    help="Be a device with a screen (an Echo Show): print what it shows; --touch NAME touches.",
+)
 @click.option("--skill-id", default=None, help="Skill id in the envelopes (the server's).")
 @click.option("--user-id", default=None, help="Alexa user id (default: one fixed console user).")
 def chat(
@@ -146,6 +161,7 @@ def chat(
     audio_dir: Path,
     play: bool,
     model_path: Path,
+    screen: bool,
     skill_id: str | None,
     user_id: str | None,
 ) -> None:
@@ -182,7 +198,9 @@ def chat(
 
     if scripts:
         person = (lambda: user_id) if user_id else (lambda: f"amzn1.ask.account.{uuid.uuid4().hex}")
-        raise SystemExit(_run_scripts(scripts, connect, resolver, skill_id, person, texts))
+        raise SystemExit(
+            _run_scripts(scripts, connect, resolver, skill_id, person, texts, screen=screen)
+        )
 
     notes = []
     if (settings.audio_base_url or play) and manifest_note:
@@ -191,7 +209,7 @@ def chat(
     if player is not None and player.note:
         notes.append(player.note)
     channel = connect()
-    session = AlexaSession(skill_id=skill_id, user_id=user_id or CONSOLE_USER_ID)
+    session = AlexaSession(skill_id=skill_id, user_id=user_id or CONSOLE_USER_ID, screen=screen)
     console = Console(channel, resolver, session, texts)
     click.echo('Workout Planner console. Say "open workout planner" (or press Enter) to begin;')
     click.echo('"quit" or Ctrl-D to end.')
@@ -219,7 +237,7 @@ def _repl(console: Console, *, show_intent: bool, player: CuePlayer | None) -> N
             return
         try:
             exchange = console.say(line)
-        except ChannelError as exc:
+        except (ChannelError, TouchError) as exc:
             click.echo(f"error: {exc}", err=True)
             continue
         for out in format_exchange(exchange, show_intent=show_intent):
@@ -246,13 +264,15 @@ def _run_scripts(
     skill_id: str,
     person: Callable[[], str],
     texts: dict[str, str],
+    *,
+    screen: bool = False,
 ) -> int:
     failed = 0
     for path in scripts:
         # Each script is a first-time user: a new user id, and a new store unless --db.
         channel = connect()
         try:
-            session = AlexaSession(skill_id=skill_id, user_id=person())
+            session = AlexaSession(skill_id=skill_id, user_id=person(), screen=screen)
             result = run_script(path, Console(channel, resolver, session, texts))
         except ScriptError as exc:
             click.echo(f"error: {exc}", err=True)

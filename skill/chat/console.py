@@ -9,6 +9,8 @@ the user id stays the same, and a new session starts after the skill ends one.
 - An empty line in an open session is silence: Alexa plays the reprompt; a second silence ends
   the session (SessionEndedRequest, EXCEEDED_MAX_REPROMPTS).
 - ``end()`` (Ctrl-D or "quit" in the console) sends a SessionEndedRequest, USER_INITIATED.
+- ``--touch NAME`` (a line, in the console or a script) touches the target NAME (its name or
+  its label) on the screen the last reply showed: an APL UserEvent, as an Echo Show sends.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ from skill.envelopes import AlexaSession
 from skill.nlu import LAUNCH, Resolution, Resolver
 
 SILENCE = "(silence)"
+TOUCH = "--touch"
+
+
+class TouchError(ValueError):
+    """A touch on something the screen does not show."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,8 @@ class Console:
     def say(self, line: str) -> Exchange:
         """Send what the person says (an empty line is silence, or opens the skill)."""
         line = line.strip()
+        if line == TOUCH or line.startswith(TOUCH + " "):
+            return self.touch(line[len(TOUCH) :].strip())
         if not line:
             if not self.in_session:
                 return self._send("", None, self.session.launch())
@@ -70,6 +79,19 @@ class Console:
             return self._send(line, resolution, self.session.launch())
         envelope = self.session.intent(resolution.intent, **resolution.slots)
         return self._send(line, resolution, envelope)
+
+    def touch(self, name: str) -> Exchange:
+        """Touch the target ``name`` (its name or label) on the last reply's screen."""
+        shown = self._last.shown if self._last and self.in_session else None
+        target = shown.target(name) if shown else None
+        if shown is None or target is None:
+            names = ", ".join(t.name for t in shown.targets) if shown else ""
+            offered = names or ("nothing" if shown else "nothing: no screen")
+            raise TouchError(f"no touch target {name!r} on the screen (it offers {offered})")
+        envelope = self.session.user_event(
+            list(target.arguments), f"workoutPlanner.{shown.document}"
+        )
+        return self._send(f"{TOUCH} {name}", None, envelope)
 
     def end(self, reason: str = "USER_INITIATED") -> Exchange | None:
         """Close an open session the way Alexa does: a SessionEndedRequest (no reply is heard)."""

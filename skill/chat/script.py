@@ -17,7 +17,9 @@ A script is plain text, one instruction a line::
 - ``< phrase``: must appear (case-insensitive) in the speech, reprompt or card of the reply to
   the last ``>``;
 - ``! phrase``: must not appear there;
-- ``= IntentName``: the last ``>`` must resolve to this intent (or ``LaunchRequest``).
+- ``= IntentName``: the last ``>`` must resolve to this intent (or ``LaunchRequest``);
+- ``> --touch NAME``: touch NAME on the screen (run with a screen: ``chat --screen``); what
+  the screen shows and ``[touch NAME]`` for each target it offers are matched by ``<`` and ``!``.
 
 Run one with ``workout-planner chat --script tests/transcripts/first_routine.txt``; it stops
 at the first mismatch and names the script line, what was expected and what was said.
@@ -28,10 +30,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from skill.chat.console import Console, Exchange
+from skill.chat.console import Console, Exchange, TouchError
 from skill.chat.view import Heard
 
 SAY, EXPECT, FORBID, INTENT = ">", "<", "!", "="
+TOUCH = "touch"  # a mismatch: the touched target is not on the screen
 _KINDS = (SAY, EXPECT, FORBID, INTENT)
 
 
@@ -85,6 +88,7 @@ class Mismatch:
             EXPECT: f"expected {self.expected!r}",
             FORBID: f"did not expect {self.expected!r}",
             INTENT: f"expected the intent {self.expected}",
+            TOUCH: self.expected,
         }[self.kind]
         return (
             f"{self.script}:{self.line}: {what} in the reply to {self.said!r} "
@@ -121,7 +125,13 @@ def run_script(path: str | Path, console: Console) -> ScriptResult:
     try:
         for step in instructions:
             if step.kind == SAY:
-                last = (step, console.say(step.text))
+                try:
+                    last = (step, console.say(step.text))
+                except TouchError as exc:
+                    missing = Mismatch(
+                        name, step.number, TOUCH, str(exc), step.number, step.text, ""
+                    )
+                    return ScriptResult(name, turns, checks, missing)
                 turns += 1
                 continue
             assert last is not None, "parse_script rejects checks before a >"
@@ -157,4 +167,7 @@ def _said(heard: Heard) -> str:
         lines.append(f"  reprompt: {heard.reprompt}")
     if heard.card_title or heard.card_text:
         lines.append(f"  card: [{heard.card_title}] {heard.card_text}")
+    if heard.shown:
+        lines.extend(f"  screen: {line}" for line in heard.shown.lines)
+        lines.append("  touch: " + ", ".join(t.name for t in heard.shown.targets))
     return "\n".join(lines)

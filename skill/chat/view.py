@@ -1,4 +1,4 @@
-"""A skill response read the way a person hears and sees it: speech, reprompt, card, cues."""
+"""A skill response as a person hears and sees it: speech, reprompt, card, cues, screen."""
 
 from __future__ import annotations
 
@@ -39,6 +39,69 @@ def plain(ssml: str, cue_texts: Mapping[str, str] | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class Target:
+    """Something on the screen a person can touch, and the arguments its touch sends."""
+
+    name: str
+    label: str
+    arguments: tuple[str, ...]
+
+    def matches(self, wanted: str) -> bool:
+        wanted = " ".join(wanted.split()).casefold()
+        return wanted in (self.name.casefold(), self.label.casefold())
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a screen shows for a reply (read from its RenderDocument's data) and offers to touch."""
+
+    document: str
+    lines: tuple[str, ...]
+    targets: tuple[Target, ...]
+
+    @classmethod
+    def from_response(cls, response: Mapping[str, Any]) -> Shown | None:
+        for directive in response.get("directives") or []:
+            if directive.get("type") == "Alexa.Presentation.APL.RenderDocument":
+                data = (directive.get("datasources") or {}).get("screen") or {}
+                token = str(directive.get("token") or "")
+                return cls(token.rsplit(".", 1)[-1], _shown_lines(data), _targets(data))
+        return None
+
+    def target(self, wanted: str) -> Target | None:
+        return next((t for t in self.targets if t.matches(wanted)), None)
+
+
+def _shown_lines(data: Mapping[str, Any]) -> tuple[str, ...]:
+    lines = [str(data[key]) for key in ("title", "subtitle", "heading") if data.get(key)]
+    progress = data.get("progress") or {}
+    if progress:
+        lines.append(f"progress: {progress.get('value')}/{progress.get('total')}")
+    countdown = data.get("countdown") or {}
+    if countdown.get("seconds"):
+        seconds, after = int(countdown["seconds"]), int(countdown.get("startAfterMs") or 0)
+        lines.append(
+            f"countdown: {seconds // 60}:{seconds % 60:02d}, from {after / 1000:.1f} s "
+            f"({countdown.get('label')})"
+        )
+    lines.extend(
+        str(data[key]) for key in ("body", "note", "numberLabel", "number") if data.get(key)
+    )
+    return tuple(lines)
+
+
+def _targets(data: Mapping[str, Any]) -> tuple[Target, ...]:
+    pain = data.get("pain") or {}
+    found = [*(data.get("items") or []), *(data.get("targets") or [])]
+    if pain.get("shown"):
+        found.append(pain)
+    return tuple(
+        Target(str(t["name"]), str(t["label"]), (str(t["event"]), str(t.get("value") or "")))
+        for t in found
+    )
+
+
+@dataclass(frozen=True)
 class Heard:
     """One reply. ``speech`` and ``reprompt`` show cues as ``[cue: name]``; ``words`` is
     everything said or shown, with cue words where known, for matching phrases against."""
@@ -51,6 +114,8 @@ class Heard:
     cues: tuple[str, ...]
     ended: bool
     words: str
+    #: What the screen shows, when the device has one and the reply carries a document.
+    shown: Shown | None = None
 
     @classmethod
     def from_response(
@@ -60,6 +125,8 @@ class Heard:
         speech_ssml = _ssml(response)
         reprompt_ssml = _ssml(response.get("reprompt"))
         card = response.get("card") or {}
+        shown = Shown.from_response(response)
+        on_screen = [*shown.lines, *(f"[touch {t.name}]" for t in shown.targets)] if shown else []
         title = str(card.get("title") or "")
         text = str(card.get("content") or card.get("text") or "")
         words = " ".join(
@@ -69,6 +136,7 @@ class Heard:
                 plain(reprompt_ssml, cue_texts or {}),
                 title,
                 text,
+                *on_screen,
             )
             if part
         )
@@ -81,6 +149,7 @@ class Heard:
             # Alexa keeps the session open only on an explicit false.
             ended=response.get("shouldEndSession") is not False,
             words=words,
+            shown=shown,
         )
 
     def contains(self, phrase: str) -> bool:

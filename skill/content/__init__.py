@@ -6,7 +6,15 @@ Pure: no I/O beyond reading this folder's YAML at load, and no flask or ask_sdk.
 from __future__ import annotations
 
 from skill.content.loader import ContentError, load_content
-from skill.content.model import Content, FaqEntry, IntentSamples, Routine, Side, Step
+from skill.content.model import (
+    Content,
+    FaqEntry,
+    IntentSamples,
+    Routine,
+    ScreenText,
+    Side,
+    Step,
+)
 
 __all__ = [
     "Content",
@@ -14,6 +22,7 @@ __all__ = [
     "FaqEntry",
     "IntentSamples",
     "Routine",
+    "ScreenText",
     "Side",
     "Step",
     "load_content",

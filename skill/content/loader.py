@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from skill.content.model import Content, FaqEntry, IntentSamples, Routine, Side, Step
+from skill.content.model import Content, FaqEntry, IntentSamples, Routine, ScreenText, Side, Step
 
 CONTENT_DIR = Path(__file__).resolve().parent
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -87,7 +87,7 @@ class _Reader:
             seen.add(value)
 
 
-SOURCES = ("routines.yaml", "faq.yaml", "prompts.yaml", "intents.yaml")
+SOURCES = ("routines.yaml", "faq.yaml", "prompts.yaml", "intents.yaml", "screen.yaml")
 #: The sources, parsed, with their hashes: read instead of the YAML when the hashes match,
 #: so a start skips importing and parsing YAML (written by `workout-planner model`).
 COMPILED = "compiled.json"
@@ -227,6 +227,48 @@ def _intents(r: _Reader, data: Mapping[str, Any]) -> IntentSamples:
     )
 
 
+#: Every label a screen shows, and the placeholders each may use.
+_PLAIN_LABELS = (
+    "app_title",
+    "next",
+    "finish",
+    "previous",
+    "repeat",
+    "pause",
+    "resume",
+    "it_hurts",
+    "answer_yes",
+    "answer_no",
+    "menu_title",
+    "start_default",
+    "stopped_title",
+    "stopped_note",
+    "urgent_title",
+    "urgent_number_label",
+    "finished_title",
+    "paused_title",
+)
+_LABEL_FIELDS: dict[str, frozenset[str]] = {
+    **{key: frozenset() for key in _PLAIN_LABELS},
+    "step_of": frozenset({"number", "count"}),
+    "countdown_label": frozenset({"seconds"}),
+}
+
+
+def _screen(r: _Reader, data: Mapping[str, Any]) -> ScreenText:
+    raw = r.mapping(data.get("labels"), "labels")
+    labels = {}
+    for key, allowed in _LABEL_FIELDS.items():
+        text = r.text(raw, key, "labels")
+        if not _fields(text) <= allowed:
+            raise r.fail(f"labels.{key}", f"may only use {sorted(allowed) or 'no placeholders'}")
+        labels[key] = text
+    unknown = sorted(set(raw) - set(_LABEL_FIELDS))
+    if unknown:
+        raise r.fail(f"labels.{unknown[0]}", "is not a label any screen shows")
+    return ScreenText(labels=labels, emergency_number=r.text(data, "emergency_number", ""))
+
+
 def _spoken_list(names: list[str]) -> str:
     return ", ".join(names[:-1]) + f", or {names[-1]}" if len(names) > 1 else names[0]
 
@@ -256,6 +298,7 @@ def load_content_from(directory: Path) -> Content:
     prompts, templates = _prompts(pr, prompt_data, fill)
 
     ir, intent_data = _read(parsed, "intents.yaml")
+    sr, screen_data = _read(parsed, "screen.yaml")
     return Content(
         routines=routines,
         default_routine_id=default,
@@ -263,6 +306,7 @@ def load_content_from(directory: Path) -> Content:
         prompts=prompts,
         templates=templates,
         intents=_intents(ir, intent_data),
+        screen=_screen(sr, screen_data),
     )
 
 

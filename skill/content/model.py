@@ -58,6 +58,19 @@ class IntentSamples:
 
 
 @dataclass(frozen=True)
+class ScreenText:
+    """What a screen shows beside the speech (headings, touch labels): shown, never spoken."""
+
+    #: Label key -> text; ``step_of`` and ``countdown_label`` carry placeholders.
+    labels: Mapping[str, str]
+    #: Shown in large type with the red-flag and chest-pain advice.
+    emergency_number: str
+
+    def label(self, key: str, **fill: object) -> str:
+        return self.labels[key].format(**fill) if fill else self.labels[key]
+
+
+@dataclass(frozen=True)
 class Content:
     routines: tuple[Routine, ...]
     default_routine_id: str
@@ -67,6 +80,7 @@ class Content:
     #: Per-routine and per-step templates (``routine_intro``, ``routine_done``, ``step``, ``hold``).
     templates: Mapping[str, str]
     intents: IntentSamples
+    screen: ScreenText
 
     @cached_property
     def _routines_by_id(self) -> dict[str, Routine]:
