@@ -1,6 +1,8 @@
 # The two commands of the quick start: `make run` and `make test`.
-# Both set up what they need on a fresh machine (Debian packages, a virtualenv,
-# the Serverless Framework) the first time, and skip it afterwards.
+# Both set up what they need on a fresh machine the first time, from the hashed lock files, and
+# skip it afterwards: `make run` only what serving needs (requirements/serve.txt), `make test`
+# the dev tools too (requirements/dev.txt, Debian packages, the Serverless Framework).
+# After editing dependencies in pyproject.toml: `make lock` (see CONTRIBUTING.md).
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -8,21 +10,30 @@ BIN    := $(VENV)/bin
 PORT   ?= 8080
 DB     ?= var/progress.sqlite3
 
-.PHONY: setup run test lint bench audio diagram model clean
+.PHONY: setup run test lint lock bench audio diagram model clean
 
 setup: .setup-stamp
 
-.setup-stamp: pyproject.toml scripts/setup.sh
+.setup-stamp: requirements/dev.txt pyproject.toml scripts/setup.sh
 	./scripts/setup.sh
+	touch $@
+
+# Serving only: no test tools, linters or audio toolchain.
+.setup-serve-stamp: requirements/serve.txt pyproject.toml scripts/setup.sh
+	./scripts/setup.sh --serve
 	touch $@
 
 # The Serverless Framework, for the Lambda packaging test only.
 node_modules/.package-lock.json: package-lock.json
 	./scripts/setup.sh --node
 
-run: setup
+run: .setup-serve-stamp
 	mkdir -p $(dir $(DB))
 	$(BIN)/workout-planner serve --no-verify --port $(PORT) --db $(DB)
+
+# Regenerate the hashed locks from pyproject.toml (keeps pins; ./scripts/lock.sh --upgrade).
+lock: setup
+	./scripts/lock.sh
 
 lint: setup
 	$(BIN)/ruff check .
@@ -46,4 +57,4 @@ model: setup
 	$(BIN)/workout-planner model
 
 clean:
-	rm -rf $(VENV) node_modules .setup-stamp .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) node_modules .setup-stamp .setup-serve-stamp .pytest_cache .ruff_cache .mypy_cache

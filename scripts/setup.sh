@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine for running and testing the skill:
-# - espeak-ng (the offline voice for the cues) from Debian, when root and missing;
-# - a virtualenv with the project and its dev extras;
-# - with --node: the Serverless Framework v3 from package-lock.json, for the packaging test;
-# - with --bench: wrk, the HTTP load generator the benchmark prefers.
+# Sets up a fresh machine for running and testing the skill, from the hashed lock files
+# (regenerate them with `make lock` after editing pyproject.toml):
+#   scripts/setup.sh          a virtualenv with requirements/dev.txt (tests, linters, audio
+#                             tools), and espeak-ng (the offline voice for the cues) from Debian;
+#   scripts/setup.sh --serve  a virtualenv with requirements/serve.txt only: what `serve` needs;
+#   --node                    also the Serverless Framework v3 from package-lock.json;
+#   --bench                   also wrk, the HTTP load generator the benchmark prefers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+LOCK=requirements/dev.txt
+NODE=0
+BENCH=0
+for arg in "$@"; do
+    case "$arg" in
+        --serve) LOCK=requirements/serve.txt ;;
+        --node) NODE=1 ;;
+        --bench) BENCH=1 ;;
+        *) echo "setup: unknown option $arg (--serve, --node, --bench)" >&2; exit 2 ;;
+    esac
+done
 
 # Debian packages, installed when missing (as root) or named for the person to install.
 need_debian() {  # need_debian COMMAND PACKAGE...
@@ -20,20 +34,24 @@ need_debian() {  # need_debian COMMAND PACKAGE...
     fi
 }
 
-need_debian espeak-ng espeak-ng || true  # only `audio build` needs it
+if [ "$LOCK" = requirements/dev.txt ]; then
+    need_debian espeak-ng espeak-ng || true  # only `audio build` needs it
+fi
 
 VENV=${VENV:-.venv}
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
-"$VENV/bin/pip" install -q --upgrade pip
-"$VENV/bin/pip" install -q -e '.[dev]'
+# Exactly the locked versions, each checked against its hash; then the project itself, whose
+# dependencies the lock already holds.
+"$VENV/bin/pip" install -q --require-hashes --no-deps -r "$LOCK"
+"$VENV/bin/pip" install -q --no-deps -e .
 
-if [ "${1:-}" = "--node" ]; then
+if [ "$NODE" = 1 ]; then
     need_debian npm nodejs npm
     npm ci --no-audit --no-fund --loglevel=error
 fi
 
-if [ "${1:-}" = "--bench" ]; then
+if [ "$BENCH" = 1 ]; then
     need_debian wrk wrk || echo "setup: without wrk the benchmark uses its slower Python client" >&2
 fi

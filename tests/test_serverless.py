@@ -1,7 +1,8 @@
-"""The Lambda deployment: its runtime requirements, and what `serverless package` really builds.
+"""The Lambda deployment: what `serverless package` really builds (its lock: tests/test_lock.py).
 
 The packaging tests run the pinned Serverless Framework v3 from node_modules offline (dummy AWS
-credentials); its first run pip-installs requirements.txt from PyPI for the Lambda runtime.
+credentials); its first run pip-installs the hashed requirements.txt from PyPI for the Lambda
+runtime.
 """
 
 from __future__ import annotations
@@ -10,14 +11,11 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVERLESS = ROOT / "node_modules" / ".bin" / "serverless"
@@ -25,30 +23,6 @@ SKILL_ID = "amzn1.ask.skill.00000000-1111-2222-3333-444444444444"
 STAGE = "ci"
 #: The first run downloads wheels; later runs use the plugin's cache and take seconds.
 TIMEOUT = 900
-
-
-def _requirements_txt() -> list[Requirement]:
-    lines = (ROOT / "requirements.txt").read_text().splitlines()
-    return [Requirement(line) for line in (x.strip() for x in lines) if line and line[0] != "#"]
-
-
-def _pyproject_requirements() -> dict[str, Requirement]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = [*project["dependencies"], *project["optional-dependencies"]["aws"]]
-    return {canonicalize_name(r.name): r for r in map(Requirement, declared)}
-
-
-def test_lambda_requirements_match_pyproject():
-    declared = _pyproject_requirements()
-    for req in _requirements_txt():
-        name = canonicalize_name(req.name)
-        assert name in declared, f"{req.name} is in requirements.txt but not in pyproject.toml"
-        assert req.specifier == declared[name].specifier, f"{req.name}: versions drifted"
-
-
-def test_lambda_requirements_are_minimal():
-    names = {canonicalize_name(r.name) for r in _requirements_txt()}
-    assert names == {"ask-sdk-core", "ask-sdk-dynamodb-persistence-adapter", "pyyaml"}
 
 
 # --- the real `serverless package` -------------------------------------------------------------
