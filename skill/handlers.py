@@ -26,7 +26,7 @@ from ask_sdk_model.ui import SimpleCard
 
 from skill.content import Content
 from skill.display import has_screen, render_directive
-from skill.intents import INTENT_EVENTS, ROUTINE_SLOT, TOPIC_SLOT
+from skill.intents import INTENT_EVENTS, ROUTINE_SLOT, TOPIC_SLOT, faq_intents
 from skill.machine import Event, Outcome, Turn, advance
 from skill.reply import Reply
 from skill.screen import Screen, screen_for
@@ -91,6 +91,8 @@ class Conversation:
         self.content = content
         self.speech = speech
         self.keeper = keeper
+        #: Each FAQ topic's own intent -> its topic id.
+        self.faq_intents = faq_intents(content)
 
     def turn_for(self, handler_input: HandlerInput) -> Turn:
         request = handler_input.request_envelope.request
@@ -98,6 +100,8 @@ class Conversation:
         if not isinstance(request, IntentRequest):
             return Turn(Event.LAUNCH, memory=memory)
         name = request.intent.name if request.intent else None
+        if name in self.faq_intents:
+            return Turn(Event.FAQ, topic=self.faq_intents[name], memory=memory)
         event = INTENT_EVENTS.get(name or "", Event.FALLBACK)
         if event is Event.START_ROUTINE:
             resolved, spoken = slot_value(request, ROUTINE_SLOT)
@@ -168,7 +172,9 @@ class CanFulfillHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         request: Any = handler_input.request_envelope.request
         intent = request.intent
-        known = intent is not None and intent.name in INTENT_EVENTS
+        known = intent is not None and (
+            intent.name in INTENT_EVENTS or intent.name in faq_intents(self.content)
+        )
         finders = {ROUTINE_SLOT: self.content.find_routine, TOPIC_SLOT: self.content.find_topic}
         slots = {}
         for name, slot in ((intent.slots or {}) if intent else {}).items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from skill.content import Content
+from skill.content.samples import faq_intent_name
 from skill.machine.events import Event
 
 #: Every intent the skill handles. A test checks it against interaction_model/en-US.json.
@@ -33,8 +35,13 @@ ROUTINE_SLOT = "routine"
 ROUTINE_SLOT_TYPE = "ROUTINE_NAME"
 TOPIC_SLOT = "topic"
 TOPIC_SLOT_TYPE = "FAQ_TOPIC"
-#: Which slot each custom intent carries.
-INTENT_SLOTS: dict[str, tuple[str, str]] = {
-    "StartRoutineIntent": (ROUTINE_SLOT, ROUTINE_SLOT_TYPE),
-    "FaqIntent": (TOPIC_SLOT, TOPIC_SLOT_TYPE),
-}
+
+
+def faq_intents(content: Content) -> dict[str, str]:
+    """Each FAQ topic's own intent -> the topic id (the FAQ event with that topic)."""
+    return {faq_intent_name(entry.id): entry.id for entry in content.faq if entry.samples}
+
+
+def handled_intents(content: Content) -> list[str]:
+    """Every intent the skill handles, in model order: the fixed ones, then one per FAQ topic."""
+    return [*INTENT_EVENTS, *faq_intents(content)]

@@ -12,10 +12,12 @@ from typing import Any
 
 import click
 
-from skill.content import Content, load_content
+from skill.content import Content, ContentError, load_content
+from skill.content.grammar import slots_in
 from skill.content.loader import COMPILED, CONTENT_DIR, render_compiled
+from skill.content.samples import expand_samples
 from skill.generated import write_or_check
-from skill.intents import INTENT_EVENTS, INTENT_SLOTS, ROUTINE_SLOT_TYPE, TOPIC_SLOT_TYPE
+from skill.intents import ROUTINE_SLOT_TYPE, TOPIC_SLOT_TYPE, handled_intents
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "interaction_model" / "en-US.json"
 
@@ -27,31 +29,51 @@ def _slot_values(items: list[tuple[str, str, tuple[str, ...]]]) -> list[dict[str
     ]
 
 
+def _slots_of(samples: tuple[str, ...], content: Content) -> list[dict[str, str]]:
+    names = dict.fromkeys(slot for sample in samples for slot in slots_in(sample))
+    return [{"name": name, "type": content.intents.slots[name]} for name in names]
+
+
 def build_model(content: Content) -> dict[str, Any]:
-    """The interaction model in the standard ``{"interactionModel": ...}`` form."""
+    """The interaction model in the standard ``{"interactionModel": ...}`` form.
+
+    Raises ``ContentError`` when the grammar is malformed, a sample lands in two intents, an
+    intent has samples but no handler (or the reverse), or the model outgrows its limits.
+    """
+    expanded = expand_samples(content)
+    handled = handled_intents(content)
+    unhandled = [name for name in expanded if name not in handled]
+    if unhandled:
+        raise ContentError(f"intents.yaml: {unhandled[0]} has samples but nothing handles it")
     intents: list[dict[str, Any]] = []
-    for name in INTENT_EVENTS:
-        samples = (
-            content.intents.builtins.get(name, ())
-            if name.startswith("AMAZON.")
-            else content.intents.custom[name]
-        )
+    for name in handled:
+        if name not in expanded and not name.startswith("AMAZON."):
+            raise ContentError(f"intents.yaml: intents.{name}: has no samples")
+        samples = expanded.get(name, ())
         intent: dict[str, Any] = {"name": name, "samples": list(samples)}
-        if name in INTENT_SLOTS:
-            slot, slot_type = INTENT_SLOTS[name]
-            intent["slots"] = [{"name": slot, "type": slot_type}]
+        slots = _slots_of(samples, content)
+        if slots:
+            intent["slots"] = slots
         intents.append(intent)
     routines = [(r.id, r.name, r.synonyms) for r in content.routines]
     topics = [(e.id, e.name, e.synonyms) for e in content.faq]
+    types = [
+        {"name": ROUTINE_SLOT_TYPE, "values": _slot_values(routines)},
+        {"name": TOPIC_SLOT_TYPE, "values": _slot_values(topics)},
+    ]
+    for type_name, values in content.intents.slot_types.items():
+        listed = [(v.id, v.name, v.synonyms) for v in values]
+        types.append({"name": type_name, "values": _slot_values(listed)})
     return {
         "interactionModel": {
             "languageModel": {
                 "invocationName": content.intents.invocation_name,
                 "intents": intents,
-                "types": [
-                    {"name": ROUTINE_SLOT_TYPE, "values": _slot_values(routines)},
-                    {"name": TOPIC_SLOT_TYPE, "values": _slot_values(topics)},
-                ],
+                "types": types,
+                # Why this level: see fallback_sensitivity in intents.yaml.
+                "modelConfiguration": {
+                    "fallbackIntentSensitivity": {"level": content.intents.fallback_sensitivity}
+                },
             }
         }
     }
@@ -70,5 +92,9 @@ def model_command(check: bool, out: Path) -> None:
     Example: workout-planner model --check
     """
     command = "workout-planner model"
-    write_or_check(out, render_model(load_content()), check=check, command=command)
+    try:
+        rendered = render_model(load_content())
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from None
+    write_or_check(out, rendered, check=check, command=command)
     write_or_check(CONTENT_DIR / COMPILED, render_compiled(), check=check, command=command)

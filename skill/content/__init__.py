@@ -13,6 +13,7 @@ from skill.content.model import (
     Routine,
     ScreenText,
     Side,
+    SlotValue,
     Step,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "Routine",
     "ScreenText",
     "Side",
+    "SlotValue",
     "Step",
     "load_content",
 ]

@@ -15,7 +15,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from skill.content.model import Content, FaqEntry, IntentSamples, Routine, ScreenText, Side, Step
+from skill.content.grammar import GrammarError, check_syntax, slots_in
+from skill.content.model import (
+    Content,
+    FaqEntry,
+    IntentSamples,
+    Routine,
+    ScreenText,
+    Side,
+    SlotValue,
+    Step,
+)
 
 CONTENT_DIR = Path(__file__).resolve().parent
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -189,6 +199,7 @@ def _faq(r: _Reader, data: Mapping[str, Any], at: str) -> FaqEntry:
         name=r.text(data, "name", at),
         synonyms=r.texts(data, "synonyms", at),
         answer=r.text(data, "answer", at),
+        samples=r.texts(data, "samples", at),
     )
 
 
@@ -217,13 +228,46 @@ def _prompts(
     return prompts, templates
 
 
+#: Slot types filled from the other content files, not from intents.yaml.
+BUILT_SLOT_TYPES = ("ROUTINE_NAME", "FAQ_TOPIC")
+_SENSITIVITIES = ("LOW", "MEDIUM", "HIGH")
+
+
+def _slot_value(r: _Reader, data: Mapping[str, Any], at: str) -> SlotValue:
+    return SlotValue(
+        id=r.ident(data, "id", at),
+        name=r.text(data, "name", at),
+        synonyms=r.texts(data, "synonyms", at),
+    )
+
+
 def _intents(r: _Reader, data: Mapping[str, Any]) -> IntentSamples:
     custom = r.mapping(data.get("intents"), "intents")
     builtins = r.mapping(data.get("builtins"), "builtins")
+    phrases = r.mapping(data.get("phrases", {}), "phrases")
+    slots = r.mapping(data.get("slots", {}), "slots")
+    raw_types = r.mapping(data.get("slot_types", {}), "slot_types")
+    slot_types = {}
+    for name in raw_types:
+        at = f"slot_types.{name}"
+        values = r.each(r.items(raw_types[name], at), at, lambda d, w: _slot_value(r, d, w))
+        r.unique([value.id for value in values], at)
+        slot_types[name] = values
+    for slot in slots:
+        type_name = r.text(slots, slot, "slots")
+        if type_name not in slot_types and type_name not in BUILT_SLOT_TYPES:
+            raise r.fail(f"slots.{slot}", f"names no slot type ({type_name!r})")
+    sensitivity = data.get("fallback_sensitivity", "LOW")
+    if sensitivity not in _SENSITIVITIES:
+        raise r.fail("fallback_sensitivity", f"must be one of {', '.join(_SENSITIVITIES)}")
     return IntentSamples(
         invocation_name=r.text(data, "invocation_name", ""),
         custom={name: r.texts(custom, name, "intents") for name in custom},
         builtins={name: r.texts(builtins, name, "builtins") for name in builtins},
+        phrases={name: r.text(phrases, name, "phrases") for name in phrases},
+        slots={slot: str(slots[slot]) for slot in slots},
+        slot_types=slot_types,
+        fallback_sensitivity=sensitivity,
     )
 
 
@@ -269,6 +313,34 @@ def _screen(r: _Reader, data: Mapping[str, Any]) -> ScreenText:
     return ScreenText(labels=labels, emergency_number=r.text(data, "emergency_number", ""))
 
 
+def _check_templates(
+    r: _Reader, fr: _Reader, intents: IntentSamples, faq: tuple[FaqEntry, ...]
+) -> None:
+    """Every template parses, names only known phrases and slots (expanding waits for
+    `workout-planner model`, so a start stays cheap)."""
+
+    def check(reader: _Reader, where: str, template: str) -> None:
+        try:
+            unknown = check_syntax(template) - set(intents.phrases)
+        except GrammarError as exc:
+            raise reader.fail(where, str(exc)) from None
+        if unknown:
+            raise reader.fail(where, f"<{sorted(unknown)[0]}> is not a phrase in intents.yaml")
+        for slot in slots_in(template):
+            if slot not in intents.slots:
+                raise reader.fail(where, f"{{{slot}}} is not a slot (see slots: in intents.yaml)")
+
+    for name, text in intents.phrases.items():
+        check(r, f"phrases.{name}", text)
+    for section, table in (("intents", intents.custom), ("builtins", intents.builtins)):
+        for intent, templates in table.items():
+            for index, template in enumerate(templates):
+                check(r, f"{section}.{intent}[{index}]", template)
+    for position, entry in enumerate(faq):
+        for index, template in enumerate(entry.samples):
+            check(fr, f"faq[{position}].samples[{index}]", template)
+
+
 def _spoken_list(names: list[str]) -> str:
     return ", ".join(names[:-1]) + f", or {names[-1]}" if len(names) > 1 else names[0]
 
@@ -299,13 +371,15 @@ def load_content_from(directory: Path) -> Content:
 
     ir, intent_data = _read(parsed, "intents.yaml")
     sr, screen_data = _read(parsed, "screen.yaml")
+    intents = _intents(ir, intent_data)
+    _check_templates(ir, fr, intents, faq)
     return Content(
         routines=routines,
         default_routine_id=default,
         faq=faq,
         prompts=prompts,
         templates=templates,
-        intents=_intents(ir, intent_data),
+        intents=intents,
         screen=_screen(sr, screen_data),
     )
 

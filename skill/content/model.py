@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
@@ -46,15 +46,34 @@ class FaqEntry:
     name: str
     synonyms: tuple[str, ...]
     answer: str
+    #: Sample templates (``skill.content.grammar``) of the topic's own intent.
+    samples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SlotValue:
+    id: str
+    name: str
+    synonyms: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class IntentSamples:
+    """The sample grammar: templates per intent, the phrases they share, and the slots."""
+
     invocation_name: str
-    #: Custom intent name -> sample utterances.
+    #: Custom intent name -> sample templates.
     custom: Mapping[str, tuple[str, ...]]
-    #: Built-in intent name (``AMAZON.*``) -> extra samples (often none).
+    #: Built-in intent name (``AMAZON.*``) -> extra sample templates (often none).
     builtins: Mapping[str, tuple[str, ...]]
+    #: Named phrases the templates use as ``<name>``.
+    phrases: Mapping[str, str] = field(default_factory=dict)
+    #: Slot name (``{body_part}``) -> slot type name (``BODY_PART``).
+    slots: Mapping[str, str] = field(default_factory=dict)
+    #: Slot types defined here (routine names and FAQ topics come from their own files).
+    slot_types: Mapping[str, tuple[SlotValue, ...]] = field(default_factory=dict)
+    #: The fallback intent's sensitivity in the model (LOW, MEDIUM or HIGH).
+    fallback_sensitivity: str = "LOW"
 
 
 @dataclass(frozen=True)
