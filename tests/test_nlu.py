@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
@@ -244,11 +243,3 @@ def test_builtin_phrase_table_names_only_builtins():
 )
 def test_normalise(text, words):
     assert normalise(text) == words
-
-
-def test_resolving_is_fast(resolver):
-    lines = ["purple monkey dishwasher", "is it safe to crak my back", "my back hurts a lot"] * 50
-    started = time.perf_counter()
-    for line in lines:
-        resolver.resolve(line)
-    assert time.perf_counter() - started < 2.0  # about a millisecond each; generous for CI
