@@ -37,6 +37,8 @@ TOUCH_EVENTS = frozenset(
 )
 #: Without a hosted cue, how fast Alexa's voice is taken to speak (about 150 words a minute).
 WORDS_PER_SECOND = 2.5
+#: A hosted step cue is its words, the hold, then this end tone (``skill.audio.tones``).
+END_TONE_SECONDS = 0.9
 
 #: Touch target name -> (event, label key).
 _TARGETS: dict[str, tuple[Event, str]] = {
@@ -110,8 +112,9 @@ def _countdown(
     for line in reply.speech:
         seconds = _spoken_seconds(line, cue_seconds)
         if line.cue == step_cue:
-            # A hosted step cue carries the hold itself (silence, then a chime) after the words.
-            lead += seconds - hold if cue_seconds(line) is not None else seconds
+            # A hosted step cue carries the hold itself after its words, then an end tone.
+            hosted = cue_seconds(line) is not None
+            lead += seconds - hold - END_TONE_SECONDS if hosted else seconds
             break
         lead += seconds
     return {

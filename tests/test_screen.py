@@ -27,7 +27,7 @@ from skill.factory import build_skill, invoke
 from skill.machine import Event
 from skill.nlu import Resolver
 from skill.reply import Line, Reply
-from skill.screen import TOUCH_EVENTS, screen_for, touch_turn
+from skill.screen import END_TONE_SECONDS, TOUCH_EVENTS, screen_for, touch_turn
 from skill.settings import Settings
 from skill.speech import HostedCue, SpeechRenderer
 from skill.state import Memory, SessionState, State
@@ -315,7 +315,7 @@ def test_the_countdown_is_the_hold_and_starts_when_its_words_end(content):
     lead_in = content.prompt("start_over")
     cues = {
         "prompt.start_over": HostedCue("start-over.mp3", 1.5),
-        step_line.cue or "": HostedCue("step.mp3", 9.25 + hold),
+        step_line.cue or "": HostedCue("step.mp3", 9.25 + hold + END_TONE_SECONDS),
     }
     speech = SpeechRenderer(cues, "https://cues.example.com")
     reply = Reply((lead_in, step_line, content.prompt("step_next")), (content.prompt("step_next"),))
@@ -327,6 +327,32 @@ def test_the_countdown_is_the_hold_and_starts_when_its_words_end(content):
     spoken = screen_for(session, reply, Event.NEXT, content)
     words = len(lead_in.text.split()) + len(step_line.text.split())
     assert spoken.data["countdown"]["startAfterMs"] == round(words / 2.5 * 1000)
+
+
+def test_the_countdown_starts_with_the_committed_cues_hold():
+    """With the committed cues hosted, the countdown starts where each cue's hold starts."""
+    from skill.audio import tones
+    from skill.audio.encode import SAMPLE_RATE
+    from skill.audio.manifest import load_manifest
+
+    assert len(tones.end_tone(SAMPLE_RATE)) / SAMPLE_RATE == pytest.approx(END_TONE_SECONDS)
+    manifest = load_manifest(ROOT / "audio" / "manifest.json")
+    cues = {cue_id: HostedCue(e.file, e.duration_seconds) for cue_id, e in manifest.items()}
+    speech = SpeechRenderer(cues, "https://cues.example.com")
+    content = load_content_from(CONTENT_DIR)
+    for routine in content.routines:
+        for index, step in enumerate(routine.steps):
+            if not step.hold_seconds:
+                continue
+            line = content.step_line(routine, index)
+            session = SessionState(state=State.IN_STEP, routine_id=routine.id, step_index=index)
+            reply = Reply((line,), (Line("x"),))
+            countdown = screen_for(session, reply, Event.NEXT, content, speech.cue_seconds).data[
+                "countdown"
+            ]
+            hold_ends = countdown["startAfterMs"] / 1000 + step.hold_seconds + END_TONE_SECONDS
+            assert hold_ends == pytest.approx(manifest[line.cue or ""].duration_seconds, abs=0.002)
+            assert countdown["startAfterMs"] > 0
 
 
 @pytest.mark.parametrize("routine_id", ["upper_back", "stretching", "self_massage"])

@@ -117,6 +117,17 @@ def test_store_listing(manifest):
     assert 0 < len(listing["keywords"]) <= 30
 
 
+def test_the_skill_declares_apl_for_round_hubs_landscape_hubs_and_tv(manifest):
+    """Without the interface declared, no device tells the skill it has a screen."""
+    (apl,) = manifest["apis"]["custom"]["interfaces"]
+    assert apl["type"] == "ALEXA_PRESENTATION_APL"
+    shapes = {(v["mode"], v["shape"]) for v in apl["supportedViewports"]}
+    assert shapes == {("HUB", "ROUND"), ("HUB", "RECTANGLE"), ("TV", "RECTANGLE")}
+    for viewport in apl["supportedViewports"]:
+        assert viewport["minWidth"] <= viewport["maxWidth"]
+        assert viewport["minHeight"] <= viewport["maxHeight"]
+
+
 def test_description_carries_the_health_disclaimer(manifest):
     # Amazon's policy for health and fitness skills.
     description = " ".join(
