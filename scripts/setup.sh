@@ -36,6 +36,8 @@ need_debian() {  # need_debian COMMAND PACKAGE...
 
 if [ "$LOCK" = requirements/dev.txt ]; then
     need_debian espeak-ng espeak-ng || true  # only `audio build` needs it
+    # tests/test_nginx.py runs deploy/nginx/ in front of `serve`; nginx lives in /usr/sbin.
+    PATH="$PATH:/usr/sbin" need_debian nginx nginx || true
 fi
 
 VENV=${VENV:-.venv}

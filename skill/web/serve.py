@@ -14,6 +14,7 @@ is still enforced when given)::
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from gunicorn.glogging import Logger
 
 from skill.settings import Settings
 from skill.web.logs import JsonFormatter, configure_logging
+
+log = logging.getLogger("skill.web.serve")
 
 
 class _Gunicorn(BaseApplication):
@@ -102,6 +105,13 @@ def serve(
             err=True,
         )
     configure_logging(log_level)
+    # gunicorn's sync workers each hold one connection until the whole request has arrived:
+    # facing clients directly, a few slow ones would take the service down.
+    log.warning(
+        "serve expects a buffering reverse proxy in front (TLS, request buffering, short "
+        "client timeouts): see deploy/nginx/workout-planner.conf",
+        extra={"event": "serve.expects_buffering_proxy"},
+    )
     if db_path is not None:
         _prepare_store(db_path)
     settings = dataclasses.replace(
