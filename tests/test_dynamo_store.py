@@ -129,9 +129,12 @@ def test_missing_table_degrades_and_logs(aws, faults):
     store.delete_attributes(envelope())  # does not raise
     records = faults()
     assert [r.operation for r in records] == ["get", "save", "delete"]
-    assert {(r.levelno, r.store, r.reason) for r in records} == {
-        (logging.WARNING, "dynamodb", "unavailable")
-    }
+    # A lost write (save, delete) is an error; a failed read a warning.
+    assert [(r.levelno, r.store, r.reason) for r in records] == [
+        (logging.WARNING, "dynamodb", "unavailable"),
+        (logging.ERROR, "dynamodb", "unavailable"),
+        (logging.ERROR, "dynamodb", "unavailable"),
+    ]
     assert {r.error_code for r in records} == {"ResourceNotFoundException"}
     logged = repr([r.__dict__ for r in records])
     assert ALICE not in logged and hash_user_id(ALICE) not in logged

@@ -109,7 +109,7 @@ def test_parent_directory_is_created_and_connection_is_wal_and_full(store, db_pa
     conn = store._connection()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 1000  # Alexa waits 8 s
     assert raw(db_path, "PRAGMA journal_mode") == [("wal",)]  # persistent, for every process
 
 
@@ -162,7 +162,7 @@ def test_raw_user_id_never_reaches_the_files_or_the_logs(store, db_path, caplog)
     logged = repr([r.__dict__ for r in caplog.records])
     assert ALICE not in logged and BOB not in logged
     assert "VALUE-XYZ" not in logged  # no attribute values either
-    assert any(r.levelno == logging.WARNING for r in caplog.records)
+    assert any(r.levelno >= logging.WARNING for r in caplog.records)
 
 
 # -- schema ------------------------------------------------------------------------------------

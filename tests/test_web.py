@@ -572,7 +572,8 @@ def _newer_schema(tmp_path: Path) -> Path:
 def test_healthz_is_503_when_the_store_fails_and_alexa_still_answers(tmp_path, broken):
     client = make_app(db_path=broken(tmp_path)).test_client()
     reply = client.get("/healthz")
-    assert (reply.status_code, reply.get_json()) == (503, {"status": "unavailable"})
+    assert (reply.status_code, reply.get_json()["status"]) == (503, "unavailable")
+    assert reply.get_json()["reason"].startswith("health_check failed: ")
     # The skill degrades to session-only progress instead of failing the person.
     assert post(client, alexa().launch()).status_code == 200
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LOGGER_NAME",
     "MissingUserId",
+    "error_code",
     "hash_user_id",
     "log_fault",
     "progress_merge",
@@ -80,8 +81,19 @@ def request_id(request_envelope: RequestEnvelope) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def log_fault(store: str, operation: str, reason: str, exc: BaseException | None = None) -> None:
-    """One structured warning for a storage fault: kinds and codes only, never ids or values."""
+def log_fault(
+    store: str,
+    operation: str,
+    reason: str,
+    exc: BaseException | None = None,
+    *,
+    severe: bool = False,
+) -> None:
+    """One structured line for a storage fault: kinds and codes only, never ids or values.
+
+    A write that was lost (a failed save or delete), or a ``severe`` fault, is an error;
+    anything else a warning.
+    """
     extra: dict[str, object] = {
         "event": f"persistence.{operation}_failed",
         "store": store,
@@ -92,10 +104,30 @@ def log_fault(store: str, operation: str, reason: str, exc: BaseException | None
         extra["error_type"] = type(exc).__name__
         # Error codes (SQLITE_BUSY, ENOENT, ResourceNotFoundException) say what went wrong
         # without echoing data the way some exception messages can.
-        code = getattr(exc, "sqlite_errorname", None) or _errno_name(exc) or _aws_code(exc)
+        code = error_code(exc)
         if code:
             extra["error_code"] = code
-    log.warning("persistence %s failed (%s) in %s", operation, reason, store, extra=extra)
+    lost = operation in ("save", "delete") and reason != "no_user_id"
+    log.log(
+        logging.ERROR if lost or severe else logging.WARNING,
+        "persistence %s failed (%s) in %s",
+        operation,
+        reason,
+        store,
+        extra=extra,
+    )
+
+
+def error_code(exc: BaseException) -> str | None:
+    """SQLITE_BUSY, file_missing, ENOENT, ResourceNotFoundException...: what went wrong."""
+    code = getattr(exc, "sqlite_errorname", None)
+    return code if isinstance(code, str) else (_own_code(exc) or _errno_name(exc) or _aws_code(exc))
+
+
+def _own_code(exc: BaseException) -> str | None:
+    # The stores' own faults (StoreUnavailable: file_missing, file_replaced...) name themselves.
+    code = getattr(exc, "code", None)
+    return code if isinstance(code, str) else None
 
 
 def _errno_name(exc: BaseException) -> str | None:

@@ -1,10 +1,18 @@
 """The embedded store for the web deployment: one SQLite file shared by the gunicorn workers.
 
-- WAL with ``synchronous=FULL``: a save is committed and fsynced before it returns.
-- ``busy_timeout``: a worker waits for the other's write instead of failing.
+- WAL with ``synchronous=FULL``: a save is committed and fsynced before it returns. The log is
+  bounded (``wal_autocheckpoint``, ``journal_size_limit``) so it cannot fill a small volume.
+- ``busy_timeout`` of at most 1 s: a worker waits briefly for another's write, well inside
+  Alexa's 8 s, and then gives up on the save rather than on the reply.
 - Optimistic concurrency: each row has a ``revision``; a save whose read is stale merges with
   what is stored now (through the ``merge`` hook) instead of overwriting it.
-- Faults degrade: a failed read is "a new person", a failed write is logged, never raised.
+- Faults degrade: a failed read is "a new person", a failed write is logged (at error level,
+  with the SQLite error code), never raised.
+- The store tells the truth: :meth:`~SQLitePersistenceAdapter.health` makes a real write
+  (rolled back) within its own shorter timeout, and stays unhealthy for a minute after any
+  fault. The file's device and inode are checked on every use: a replaced file is reopened
+  after an error, a deleted one is never written into, and a new database is created only
+  where this process never had one (the creation is logged).
 """
 
 from __future__ import annotations
@@ -14,16 +22,18 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 
-from skill.persistence import LOGGER_NAME, log_fault, request_id, user_key_or_log
+from skill.persistence import LOGGER_NAME, error_code, log_fault, request_id, user_key_or_log
 
 if TYPE_CHECKING:
     from ask_sdk_model import RequestEnvelope
@@ -35,6 +45,18 @@ Attributes = Mapping[str, object]
 MergeHook = Callable[[Attributes, Attributes, Attributes], Attributes]
 
 TABLE = "user_attributes"
+
+#: How long a request waits for another writer before its save gives up.
+BUSY_TIMEOUT_MS = 1_000
+#: The health check's own, shorter wait for the write lock.
+HEALTH_TIMEOUT_MS = 250
+#: How long any fault keeps the store reported unhealthy.
+FAULT_MEMORY_S = 60.0
+#: The WAL is checkpointed every this many pages (~1 MiB), then truncated back to the limit.
+WAL_AUTOCHECKPOINT_PAGES = 256
+JOURNAL_SIZE_LIMIT_BYTES = 1 << 20
+# The row the health check writes and rolls back: not a hex digest, so never a person's key.
+_HEALTH_KEY = "health-check"
 
 
 def mine_wins(base: Attributes, theirs: Attributes, mine: Attributes) -> dict[str, object]:
@@ -64,7 +86,23 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class StoreUnavailable(Exception):
-    """The database cannot be used safely (e.g. its schema is newer than this code)."""
+    """The database cannot be used safely: ``code`` says why (``schema_newer``,
+    ``file_missing``, ``file_replaced``)."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(detail or code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Health:
+    """What :meth:`SQLitePersistenceAdapter.health` found; truthy when healthy."""
+
+    ok: bool
+    reason: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
 
 
 def _user_version(conn: sqlite3.Connection) -> int:
@@ -80,7 +118,9 @@ def migrate(conn: sqlite3.Connection) -> None:
         found = _user_version(conn)  # re-read under the lock: another worker may have done it
         if found > SCHEMA_VERSION:
             # Rolled back code must not write into a layout it does not know.
-            raise StoreUnavailable(f"schema version {found} is newer than {SCHEMA_VERSION}")
+            raise StoreUnavailable(
+                "schema_newer", f"schema version {found} is newer than {SCHEMA_VERSION}"
+            )
         for version in range(found, SCHEMA_VERSION):
             MIGRATIONS[version](conn)
             conn.execute(f"PRAGMA user_version = {version + 1}")
@@ -151,7 +191,7 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         path: str | os.PathLike[str],
         *,
         merge: MergeHook | None = None,
-        busy_timeout_ms: int = 5_000,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
         max_tracked_requests: int = 1_024,
     ) -> None:
         self.path = Path(path)
@@ -159,6 +199,11 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         self._busy_timeout_ms = int(busy_timeout_ms)
         self._reads = _Reads(max_tracked_requests)
         self._local = threading.local()
+        # Once a database was here, its absence is a fault, never a reason to start afresh.
+        # Set before gunicorn forks (serve prepares the file first), so workers inherit it.
+        self._known = self.path.exists()
+        # (monotonic time, what failed): the last fault, shared by this process's threads.
+        self._last_fault: tuple[float, str] | None = None
 
     # -- AbstractPersistenceAdapter ------------------------------------------------------------
 
@@ -174,8 +219,7 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
                 .fetchone()
             )
         except _DB_ERRORS as exc:
-            self._drop_connection()
-            log_fault("sqlite", "get", "unavailable", exc)
+            self._failed("get", exc)
             self._reads.remember(rid, key, _Read(None, "{}", reliable=False))
             return {}
         if row is None:
@@ -205,8 +249,7 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         try:
             written = self._write(key, read, json.loads(mine), mine)
         except _DB_ERRORS as exc:
-            self._drop_connection()
-            log_fault("sqlite", "save", "unavailable", exc)
+            self._failed("save", exc)
             return
         except Exception as exc:  # a failing merge hook must not cost the person their reply
             log_fault("sqlite", "save", "merge_failed", exc)
@@ -220,22 +263,51 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         try:
             self._connection().execute(f"DELETE FROM {TABLE} WHERE user_key = ?", (key,))
         except _DB_ERRORS as exc:
-            self._drop_connection()
-            log_fault("sqlite", "delete", "unavailable", exc)
+            self._failed("delete", exc)
             return
         self._reads.remember(request_id(request_envelope), key, _Read(None, "{}"))
 
     # -- operations ----------------------------------------------------------------------------
 
     def health_check(self) -> bool:
-        """True when the store answers a trivial query (for ``/healthz``)."""
+        """True when :meth:`health` finds the store fit to serve."""
+        return self.health().ok
+
+    def health(self) -> Health:
+        """Can serving write now, and has nothing failed in the last minute? (``/healthz``)
+
+        A real write: the write lock (within ``HEALTH_TIMEOUT_MS``) and a row, rolled back.
+        """
         try:
-            self._connection().execute(f"SELECT 1 FROM {TABLE} LIMIT 1").fetchall()
+            conn = self._connection()
+            conn.execute(f"PRAGMA busy_timeout = {HEALTH_TIMEOUT_MS}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.execute(
+                        f"INSERT OR REPLACE INTO {TABLE} (user_key, attributes, updated_at)"
+                        " VALUES (?, '{}', ?)",
+                        (_HEALTH_KEY, _now()),
+                    )
+                finally:
+                    conn.execute("ROLLBACK")
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
         except _DB_ERRORS as exc:
-            self._drop_connection()
-            log_fault("sqlite", "health_check", "unavailable", exc)
-            return False
-        return True
+            return Health(False, self._failed("health_check", exc))
+        last = self._last_fault
+        if last is not None and time.monotonic() - last[0] < FAULT_MEMORY_S:
+            return Health(False, f"{last[1]} in the last {FAULT_MEMORY_S:.0f} s")
+        return Health(True)
+
+    def integrity_problem(self) -> str | None:
+        """``PRAGMA quick_check`` (reads every page: for start-up, not per request)."""
+        try:
+            rows = self._connection().execute("PRAGMA quick_check").fetchall()
+        except _DB_ERRORS as exc:
+            return self._failed("integrity_check", exc)
+        found = [str(row[0]) for row in rows]
+        return None if found == ["ok"] else f"{len(found)} problem(s), e.g. {found[0][:80]}"
 
     def close(self) -> None:
         """Close this thread's connection (others close when their threads end)."""
@@ -249,6 +321,17 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
             _inherited.append(conn)
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _failed(self, operation: str, exc: BaseException) -> str:
+        """Log and remember a fault; drop the connection, which may be stale. Returns why."""
+        self._drop_connection()
+        what = f"{operation} failed: {error_code(exc) or type(exc).__name__}"
+        self._last_fault = (time.monotonic(), what)
+        own = exc.code if isinstance(exc, StoreUnavailable) else None
+        # A file deleted or replaced under a running service is an error whatever noticed it.
+        severe = own in ("file_missing", "file_replaced")
+        log_fault("sqlite", operation, "unavailable", exc, severe=severe)
+        return what
 
     def _write(
         self, key: str, read: _Read | None, mine: dict[str, object], mine_text: str
@@ -277,7 +360,7 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
                 " VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (user_key) DO UPDATE SET attributes = excluded.attributes,"
                 " updated_at = excluded.updated_at, revision = excluded.revision",
-                (key, text, datetime.now(UTC).isoformat(timespec="seconds"), revision),
+                (key, text, _now(), revision),
             )
             conn.execute("COMMIT")
         except BaseException:
@@ -289,11 +372,22 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is not None and self._local.pid == os.getpid():
+            self._check_file(self._local.identity)
             return conn
         self.close()  # a connection inherited across fork is set aside, not used
-        conn = self._open()
-        self._local.conn, self._local.pid = conn, os.getpid()
+        conn, identity = self._open()
+        self._local.conn, self._local.pid, self._local.identity = conn, os.getpid(), identity
         return conn
+
+    def _check_file(self, identity: tuple[int, int]) -> None:
+        """Raise unless the path still names the file this thread's connection has open."""
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            raise StoreUnavailable("file_missing", "the database file was deleted") from None
+        if (found.st_dev, found.st_ino) != identity:
+            # Writing on would go into the old file, which nothing reads any more.
+            raise StoreUnavailable("file_replaced", "the database file was replaced")
 
     def _drop_connection(self) -> None:
         # After an error the connection may be stale (file replaced, lock state unknown);
@@ -303,19 +397,29 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         except sqlite3.Error:
             self._local.conn = None
 
-    def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            self.path,
-            timeout=self._busy_timeout_ms / 1000,
-            isolation_level=None,  # transactions are explicit (BEGIN IMMEDIATE)
-            check_same_thread=False,  # used by one thread only, but closable from any
-        )
+    def _open(self) -> tuple[sqlite3.Connection, tuple[int, int]]:
+        creating = not self._known and not self.path.exists()
+        if creating:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # mode=rw never creates: a database that was here and is gone is a fault.
+        uri = f"file:{quote(str(self.path.absolute()))}?mode={'rwc' if creating else 'rw'}"
+        try:
+            conn = sqlite3.connect(
+                uri,
+                uri=True,
+                timeout=self._busy_timeout_ms / 1000,
+                isolation_level=None,  # transactions are explicit (BEGIN IMMEDIATE)
+                check_same_thread=False,  # used by one thread only, but closable from any
+            )
+        except sqlite3.OperationalError as exc:
+            if not self.path.exists():
+                raise StoreUnavailable("file_missing", "the database file is missing") from exc
+            raise
         try:
             conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             if _user_version(conn) > SCHEMA_VERSION:
                 # Checked before anything (even the journal mode) changes the file.
-                raise StoreUnavailable("schema is newer than this code")
+                raise StoreUnavailable("schema_newer", "schema is newer than this code")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 log.warning(
@@ -323,11 +427,24 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
                     extra={"event": "persistence.no_wal", "store": "sqlite", "mode": mode},
                 )
             conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+            conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT_BYTES}")
             migrate(conn)
+            found = os.stat(self.path)
         except BaseException:
             conn.close()
             raise
-        return conn
+        if creating:
+            log.info(
+                "persistence created a new, empty database (first run)",
+                extra={"event": "persistence.created", "store": "sqlite"},
+            )
+        self._known = True
+        return conn, (found.st_dev, found.st_ino)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _encode(attributes: Attributes) -> str:

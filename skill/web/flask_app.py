@@ -154,12 +154,18 @@ def alexa() -> Response:
 @bp.get("/healthz")
 def healthz() -> Response:
     service = _service()
-    check = getattr(service.store, "health_check", None)
+    # health() says why; stores without it only say whether.
+    check = getattr(service.store, "health", None) or getattr(service.store, "health_check", None)
+    reason = None
     try:
-        healthy = service.skill is not None and (check is None or bool(check()))
+        found = service.skill is not None and (check is None or check())
+        healthy, reason = bool(found), getattr(found, "reason", None)
     except Exception:  # a store that throws is as down as one that says so
         healthy = False
-    response = _json({"status": "ok" if healthy else "unavailable"}, 200 if healthy else 503)
+    body = {"status": "ok" if healthy else "unavailable"}
+    if reason:
+        body["reason"] = str(reason)  # error codes and kinds only (see skill.persistence)
+    response = _json(body, 200 if healthy else 503)
     response.cache_control.no_store = True
     return response
 

@@ -147,7 +147,13 @@ def _prepare_store(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     store = SQLitePersistenceAdapter(path)
     try:
-        if not store.health_check():
-            raise click.ClickException(f"cannot open the database at {path}")
+        health = store.health()
+        if not health:
+            raise click.ClickException(f"cannot use the database at {path}: {health.reason}")
+        problem = store.integrity_problem()
+        if problem:
+            raise click.ClickException(
+                f"the database at {path} is damaged ({problem}): restore it from a backup"
+            )
     finally:
         store.close()
