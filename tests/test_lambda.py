@@ -123,6 +123,26 @@ def test_cues_play_from_the_bucket_url_serverless_sets(lambda_handler, monkeypat
     assert f'<audio src="{base}/' in ssml
 
 
+def test_an_echo_show_gets_its_screen_and_its_touches_heard(lambda_handler):
+    """The APL documents ship with the function, and a touch goes through the same skill."""
+    request = launch_request()
+    request["context"]["System"]["device"]["supportedInterfaces"] = {
+        "Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}
+    }
+    reply = lambda_handler.handler(request, None)
+    (directive,) = reply["response"]["directives"]
+    assert directive["type"] == "Alexa.Presentation.APL.RenderDocument"
+    assert directive["document"]["import"] == [{"name": "alexa-layouts", "version": "1.7.0"}]
+    request["session"] |= {"new": False, "attributes": reply["sessionAttributes"]}
+    request["request"] |= {
+        "type": "Alexa.Presentation.APL.UserEvent",
+        "arguments": ["start_routine", "shoulder_release"],
+        "source": {"type": "TouchWrapper", "handler": "Press", "id": ""},
+    }
+    touched = lambda_handler.handler(request, None)
+    assert "osteoporosis" in touched["response"]["outputSpeech"]["ssml"]
+
+
 def test_a_request_for_another_skill_is_refused(lambda_handler, table):
     with pytest.raises(AskSdkException, match="Skill ID Verification failed"):
         lambda_handler.handler(launch_request(OTHER_SKILL_ID), None)

@@ -205,6 +205,7 @@ def test_zip_carries_the_skill_and_its_runtime_dependencies(zip_names):
         "skill/lambda_handler.py",
         "audio/manifest.json",
         *(f"skill/content/{p.name}" for p in (ROOT / "skill" / "content").glob("*.yaml")),
+        *(f"skill/apl/{p.name}" for p in (ROOT / "skill" / "apl").glob("*.json")),
     }
     assert expected <= zip_names, sorted(expected - zip_names)
     for package in ("ask_sdk_core/", "ask_sdk_model/", "ask_sdk_dynamodb/", "yaml/"):

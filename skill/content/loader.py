@@ -11,6 +11,7 @@ import json
 import re
 import string
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -218,14 +219,23 @@ def _prompts(
         if unknown:
             raise r.fail(f"prompts.{key}", f"unknown placeholder {{{sorted(unknown)[0]}}}")
         prompts[key] = text.format(**fill)
-    raw_templates = r.mapping(data.get("templates"), "templates")
-    templates = {}
-    for key, allowed in _TEMPLATE_FIELDS.items():
-        text = r.text(raw_templates, key, "templates")
-        if not _fields(text) <= allowed:
-            raise r.fail(f"templates.{key}", f"may only use {sorted(allowed)}")
-        templates[key] = text
+    templates = _templated(
+        r, r.mapping(data.get("templates"), "templates"), _TEMPLATE_FIELDS, "templates"
+    )
     return prompts, templates
+
+
+def _templated(
+    r: _Reader, raw: Mapping[str, Any], fields: Mapping[str, AbstractSet[str]], where: str
+) -> dict[str, str]:
+    """Each key of ``fields`` from ``raw``, using only the placeholders allowed for it."""
+    texts = {}
+    for key, allowed in fields.items():
+        text = r.text(raw, key, where)
+        if not _fields(text) <= allowed:
+            raise r.fail(f"{where}.{key}", f"may only use {sorted(allowed) or 'no placeholders'}")
+        texts[key] = text
+    return texts
 
 
 #: Slot types filled from the other content files, not from intents.yaml.
@@ -301,12 +311,7 @@ _LABEL_FIELDS: dict[str, frozenset[str]] = {
 
 def _screen(r: _Reader, data: Mapping[str, Any]) -> ScreenText:
     raw = r.mapping(data.get("labels"), "labels")
-    labels = {}
-    for key, allowed in _LABEL_FIELDS.items():
-        text = r.text(raw, key, "labels")
-        if not _fields(text) <= allowed:
-            raise r.fail(f"labels.{key}", f"may only use {sorted(allowed) or 'no placeholders'}")
-        labels[key] = text
+    labels = _templated(r, raw, _LABEL_FIELDS, "labels")
     unknown = sorted(set(raw) - set(_LABEL_FIELDS))
     if unknown:
         raise r.fail(f"labels.{unknown[0]}", "is not a label any screen shows")
