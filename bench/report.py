@@ -205,8 +205,8 @@ def markdown(rows: Sequence[Row], info: dict[str, str], mode: str) -> str:
         "- **soak**: a fresh `serve` at 80% of the capacity the soak's own (Python, paced) client",
         "  measures first; zero errors and flat worker memory (RSS from /proc, per worker, judged",
         "  after the first tenth of the run) are required.",
-        "- **audio**: all the content's cues rendered with espeak-ng into an empty directory, then",
-        "  a rebuild with nothing to do.",
+        "- **audio**: all the content's cues rendered with Piper (`make audio`'s engine, voice and",
+        "  settings, one job per core) into an empty directory, then a rebuild with nothing to do.",
         "",
     ]
     return "\n".join(out)

@@ -2,7 +2,9 @@
 # Sets up a fresh machine for running and testing the skill, from the hashed lock files
 # (regenerate them with `make lock` after editing pyproject.toml):
 #   scripts/setup.sh          a virtualenv with requirements/dev.txt (tests, linters, audio
-#                             tools), and espeak-ng (the offline voice for the cues) from Debian;
+#                             tools), and espeak-ng (the light offline engine) from Debian;
+#   scripts/setup.sh --voice  the same with requirements/voice.txt: dev and Piper with its voice
+#                             (`make audio`, and `make test`, some of whose tests render with it);
 #   scripts/setup.sh --serve  a virtualenv with requirements/serve.txt only: what `serve` needs;
 #   --node                    also the Serverless Framework v3 from package-lock.json;
 #   --bench                   also wrk, the HTTP load generator the benchmark prefers.
@@ -15,9 +17,10 @@ BENCH=0
 for arg in "$@"; do
     case "$arg" in
         --serve) LOCK=requirements/serve.txt ;;
+        --voice) LOCK=requirements/voice.txt ;;
         --node) NODE=1 ;;
         --bench) BENCH=1 ;;
-        *) echo "setup: unknown option $arg (--serve, --node, --bench)" >&2; exit 2 ;;
+        *) echo "setup: unknown option $arg (--serve, --voice, --node, --bench)" >&2; exit 2 ;;
     esac
 done
 
@@ -34,7 +37,7 @@ need_debian() {  # need_debian COMMAND PACKAGE...
     fi
 }
 
-if [ "$LOCK" = requirements/dev.txt ]; then
+if [ "$LOCK" != requirements/serve.txt ]; then
     need_debian espeak-ng espeak-ng || true  # only `audio build` needs it
     # tests/test_nginx.py runs deploy/nginx/ in front of `serve`; nginx lives in /usr/sbin.
     PATH="$PATH:/usr/sbin" need_debian nginx nginx || true

@@ -4,7 +4,7 @@ Subcommands live beside what they drive and are imported only when run, so that
 ``workout-planner serve`` does not pay for the audio toolchain (and the reverse)::
 
     workout-planner serve --port 8080 --db var/progress.sqlite3 --skill-id amzn1.ask.skill.x
-    workout-planner audio build --engine espeak
+    workout-planner audio build --engine piper
     workout-planner chat
 """
 

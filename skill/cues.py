@@ -19,3 +19,6 @@ class CueSpec:
     hold_seconds: int | None = None
     #: A short chime before the speech marks a new step.
     chime: bool = False
+    #: Words spoken over the last ticks of the hold, one a second, the last as the hold ends
+    #: (``("three", "two", "one")``); empty: ticks alone.
+    counts: tuple[str, ...] = ()

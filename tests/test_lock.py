@@ -51,7 +51,9 @@ def test_every_pin_carries_hashes(lock):
     assert (ROOT / lock).read_text().splitlines()[1].strip() == "#    make lock"
 
 
-@pytest.mark.parametrize("lock", ["requirements/serve.txt", "requirements.txt"])
+@pytest.mark.parametrize(
+    "lock", ["requirements/serve.txt", "requirements/voice.txt", "requirements.txt"]
+)
 def test_a_package_has_the_same_version_in_every_lock(lock):
     dev: dict[str, set[str]] = {}
     for pin in read_lock(ROOT / "requirements/dev.txt"):

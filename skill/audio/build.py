@@ -14,7 +14,8 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +35,7 @@ from skill.audio.mp3check import MAX_SECONDS, scan_frames
 from skill.cues import CueSpec
 
 if TYPE_CHECKING:
-    from skill.audio.engines import Engine
+    from skill.audio.engines import Engine, Pcm
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,10 @@ class BuildReport:
 
 def cue_hash(cue: CueSpec, engine_fingerprint: str) -> str:
     """sha256 (hex) of what the cue's audio depends on."""
-    parts = [cue.text, cue.hold_seconds, cue.chime, engine_fingerprint, versions.RENDER]
+    parts: list[object] = [cue.text, cue.hold_seconds, cue.chime, engine_fingerprint]
+    parts.append(versions.RENDER)
+    if cue.counts:  # only then: cues without spoken counts keep the hashes they had
+        parts.append([list(cue.counts), versions.SPOKEN_COUNTS])
     payload = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -85,12 +89,20 @@ def validate_cues(cues: Iterable[CueSpec]) -> None:
         hold = cue.hold_seconds
         if hold is not None and (isinstance(hold, bool) or not isinstance(hold, int) or hold < 1):
             raise BuildError(f"cue {cue.id!r}: hold_seconds must be a whole number >= 1")
+        if cue.counts and (not hold or len(cue.counts) >= hold):
+            raise BuildError(f"cue {cue.id!r}: counts need a hold longer than them")
+        if any(not word.strip() for word in cue.counts):
+            raise BuildError(f"cue {cue.id!r}: a count is empty")
 
 
 def build(
-    cues: list[CueSpec], out_dir: Path, engine: Engine, *, progress: bool = True
+    cues: list[CueSpec], out_dir: Path, engine: Engine, *, progress: bool = True, jobs: int = 1
 ) -> BuildReport:
-    """Bring ``out_dir`` (MP3 files + manifest.json) up to date with ``cues``."""
+    """Bring ``out_dir`` (MP3 files + manifest.json) up to date with ``cues``.
+
+    ``jobs`` cues render at once, in threads sharing ``engine`` (which must allow it, as the
+    engines in :mod:`skill.audio.engines` and :mod:`skill.audio.piper_engine` do).
+    """
     started = time.perf_counter()
     validate_cues(cues)
     out_dir = Path(out_dir)
@@ -118,10 +130,15 @@ def build(
         else:
             todo.append((cue, digest))
 
+    # The counts sound the same in every hold: spoken once per build.
+    words = sorted({word for cue, _ in todo for word in cue.counts})
+    counts = {word: engine.synthesize(word) for word in words}
     show = progress and sys.stderr.isatty() and len(todo) > 1
-    for cue, digest in tqdm(todo, desc="Rendering cues", unit="cue", disable=not show):
-        entries[cue.id] = _render(cue, digest, fingerprint, out_dir, engine)
-        report.rendered.append(cue.id)
+    with tqdm(total=len(todo), desc="Rendering cues", unit="cue", disable=not show) as bar:
+        for entry in _render_all(todo, fingerprint, out_dir, engine, counts, jobs):
+            entries[entry.id] = entry
+            bar.update()
+    report.rendered = [cue.id for cue, _ in todo]
 
     text = dumps_manifest(entries.values())
     if not manifest_path.is_file() or manifest_path.read_text(encoding="utf-8") != text:
@@ -133,6 +150,37 @@ def build(
             report.removed.append(stale.name)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _render_all(
+    todo: list[tuple[CueSpec, str]],
+    fingerprint: str,
+    out_dir: Path,
+    engine: Engine,
+    counts: Mapping[str, Pcm],
+    jobs: int,
+) -> Iterator[ManifestEntry]:
+    """Render every cue of ``todo``, yielding each entry as it is done.
+
+    The first failure stops the build: cues not yet started are cancelled, those under way
+    finish (their files are adopted by the next build), and the error propagates as it is.
+    """
+    if jobs <= 1 or len(todo) <= 1:
+        for cue, digest in todo:
+            yield _render(cue, digest, fingerprint, out_dir, engine, counts)
+        return
+    pool = ThreadPoolExecutor(max_workers=min(jobs, len(todo)), thread_name_prefix="cue")
+    try:
+        pending: set[Future[ManifestEntry]] = {
+            pool.submit(_render, cue, digest, fingerprint, out_dir, engine, counts)
+            for cue, digest in todo
+        }
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in done:
+                yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _previous_entries(manifest_path: Path) -> dict[str, ManifestEntry]:
@@ -161,14 +209,19 @@ def _adopt(path: Path, cue: CueSpec, fingerprint: str, digest: str) -> ManifestE
 
 
 def _render(
-    cue: CueSpec, digest: str, fingerprint: str, out_dir: Path, engine: Engine
+    cue: CueSpec,
+    digest: str,
+    fingerprint: str,
+    out_dir: Path,
+    engine: Engine,
+    counts: Mapping[str, Pcm],
 ) -> ManifestEntry:
     # Imported here: a build with nothing to render never loads numpy, scipy or LAME.
     from skill.audio.assemble import assemble
     from skill.audio.encode import SAMPLE_RATE, EncodingError, encode
 
     speech = engine.synthesize(cue.text)  # EngineUnavailable propagates as it is
-    audio = assemble(cue, speech)
+    audio = assemble(cue, speech, [counts[word] for word in cue.counts])
     seconds = len(audio) / SAMPLE_RATE
     if seconds > MAX_SECONDS - 1:
         raise BuildError(f"cue {cue.id!r} would last {seconds:.0f} s; Alexa plays at most 240 s")

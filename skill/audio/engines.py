@@ -13,9 +13,10 @@ import shutil
 import subprocess
 import wave
 from functools import cached_property
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where audio is made: a no-op build never loads it
+    import numpy as np
 
 OFFLINE_HINT = "To render offline, use espeak-ng: workout-planner audio build --engine espeak"
 
@@ -85,6 +86,8 @@ def wav_to_pcm(data: bytes) -> Pcm:
 
     espeak-ng streams to stdout, so its header claims a huge length; read what is there.
     """
+    import numpy as np
+
     with wave.open(io.BytesIO(data)) as wav:
         if wav.getsampwidth() != 2:
             raise ValueError(f"expected 16-bit WAV, got {8 * wav.getsampwidth()}-bit")
@@ -111,6 +114,7 @@ class GttsEngine:
 
     def synthesize(self, text: str) -> Pcm:
         import miniaudio
+        import numpy as np
         import requests
         from gtts import gTTS, gTTSError
 

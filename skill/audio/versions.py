@@ -12,4 +12,7 @@ TONES = "tones-2"
 #: skill.audio.assemble: how speech and tones are joined and balanced.
 ASSEMBLY = "assemble-2"
 
+#: skill.audio.assemble: how counts are laid over a hold's last ticks (only cues with counts).
+SPOKEN_COUNTS = "counts-1"
+
 RENDER = f"{ENCODER}|{TONES}|{ASSEMBLY}"

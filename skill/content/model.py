@@ -12,6 +12,9 @@ from skill.cues import CueSpec
 from skill.numbers import words
 from skill.reply import Line
 
+#: The last seconds of a hold are counted aloud over the ticks ("three, two, one").
+SPOKEN_COUNTS = 3
+
 
 class Side(StrEnum):
     LEFT = "left"
@@ -170,11 +173,17 @@ class Content:
                 specs.append(CueSpec(line.cue or "", line.text))
             for index, step in enumerate(routine.steps):
                 line = self.step_line(routine, index)
-                specs.append(
-                    CueSpec(line.cue or "", line.text, hold_seconds=step.hold_seconds, chime=True)
-                )
+                hold, counts = step.hold_seconds, spoken_counts(step.hold_seconds)
+                specs.append(CueSpec(line.cue or "", line.text, hold, chime=True, counts=counts))
         specs.extend(CueSpec(f"faq.{entry.id}", entry.answer) for entry in self.faq)
         return specs
+
+
+def spoken_counts(hold_seconds: int | None) -> tuple[str, ...]:
+    """The words counted aloud over the last seconds of a hold (never its first second)."""
+    if not hold_seconds:
+        return ()
+    return tuple(words(n) for n in range(min(SPOKEN_COUNTS, hold_seconds - 1), 0, -1))
 
 
 def normalise(spoken: str) -> str:

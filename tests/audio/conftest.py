@@ -1,4 +1,4 @@
-"""Fixtures for the audio pipeline tests: real espeak-ng speech, real MP3 bytes, no network."""
+"""Audio pipeline fixtures: real espeak-ng and Piper speech, real MP3 bytes, no network."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from skill.audio.encode import SAMPLE_RATE, mp3_bytes, resample
 from skill.audio.engines import EngineUnavailable, EspeakEngine, Pcm
+from skill.audio.piper_engine import PiperEngine
 
 
 class CountingEngine:
@@ -76,3 +77,11 @@ def mpeg1_mp3() -> bytes:
     """Real MP3 bytes Alexa refuses: MPEG-1 layer III, 128 kbps, 44.1 kHz."""
     t = np.arange(44100) / 44100
     return mp3_bytes(0.3 * np.sin(2 * np.pi * 440 * t), 44100, 128)
+
+
+@pytest.fixture(scope="session")
+def piper() -> PiperEngine:
+    """The committed cues' engine: Piper with the packaged voice, loaded once for the session."""
+    engine = PiperEngine()
+    engine.load()
+    return engine

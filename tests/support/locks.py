@@ -16,6 +16,7 @@ PROJECT = "workout-planner"
 LOCKS: dict[str, tuple[str, ...] | str] = {
     "requirements/serve.txt": (),
     "requirements/dev.txt": ("dev",),
+    "requirements/voice.txt": ("dev", "voice"),
     "requirements.txt": "requirements/lambda.in",
 }
 REGENERATE = (
