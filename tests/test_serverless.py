@@ -165,6 +165,7 @@ def test_role_may_only_read_write_delete_items_of_that_table(resources):
         "dynamodb:DeleteItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
     ]
     assert _listed(statement["Resource"]) == [{"Fn::GetAtt": [table, "Arn"]}]
 

@@ -14,8 +14,10 @@ from datetime import UTC, date, datetime
 import pytest
 from ask_sdk_core.serialize import DefaultSerializer
 
-from skill.persistence import LOGGER_NAME, hash_user_id, progress_merge
-from skill.persistence.sqlite import SCHEMA_VERSION, TABLE, SQLitePersistenceAdapter, _Read, _Reads
+from skill.persistence import LOGGER_NAME, hash_person_id, hash_user_id, progress_merge
+from skill.persistence.reads import RequestReads as _Reads
+from skill.persistence.reads import StoredRead as _Read
+from skill.persistence.sqlite import SCHEMA_VERSION, TABLE, SQLitePersistenceAdapter
 from skill.progress import Progress
 
 ALICE = "amzn1.ask.account.ALICE-RAW-ID-7f3a"
@@ -25,7 +27,7 @@ NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 PROGRESS = Progress(completed_total=4, completed_dates=("2025-03-12", "2025-03-13"))
 
 
-def envelope(user_id=ALICE, request_id=None, *, in_context=True, in_session=True):
+def envelope(user_id=ALICE, request_id=None, *, in_context=True, in_session=True, person=None):
     system = {
         "application": {"applicationId": "amzn1.ask.skill.test"},
         "device": {"deviceId": "amzn1.ask.device.test", "supportedInterfaces": {}},
@@ -33,6 +35,8 @@ def envelope(user_id=ALICE, request_id=None, *, in_context=True, in_session=True
     }
     if in_context:
         system["user"] = {"userId": user_id}
+    if person:
+        system["person"] = {"personId": person}
     body = {
         "version": "1.0",
         "context": {"System": system},
@@ -310,6 +314,18 @@ def test_a_stale_save_merges_instead_of_overwriting(store):
     assert stored.completed_dates[-2:] == (TODAY.isoformat(),) * 2
 
 
+def test_a_request_that_saves_again_after_a_merge_counts_once(store):
+    first, second = envelope(), envelope()
+    a = Progress.from_attributes(store.get_attributes(first))
+    b = Progress.from_attributes(store.get_attributes(second))
+    store.save_attributes(first, a.with_completion(TODAY).to_attributes())
+    mine = b.with_completion(TODAY)
+    store.save_attributes(second, mine.to_attributes())  # merged: two completions
+    store.save_attributes(second, mine.with_step("upper-back", 1, NOW).to_attributes())
+    stored = Progress.from_attributes(store.get_attributes(envelope()))
+    assert (stored.completed_total, stored.routine_id) == (2, "upper-back")
+
+
 def test_default_merge_is_mine_wins(db_path):
     store = SQLitePersistenceAdapter(db_path)
     first, second = envelope(), envelope()
@@ -459,3 +475,38 @@ def _raise_once(real):
         return real()
 
     return connection
+
+
+# -- people in one household -------------------------------------------------------------------
+
+ANNA = "amzn1.ask.person.ANNA-RAW-ID"
+BEN = "amzn1.ask.person.BEN-RAW-ID"
+
+
+def test_each_recognised_person_has_their_own_record(store, db_path):
+    records = {ANNA: PROGRESS, BEN: Progress(screening="yes"), None: Progress(completed_total=7)}
+    for who, progress in records.items():
+        store.save_attributes(envelope(person=who), progress.to_attributes())
+    for who, progress in records.items():
+        assert Progress.from_attributes(store.get_attributes(envelope(person=who))) == progress
+    keys = [row[0] for row in raw(db_path, f"SELECT user_key FROM {TABLE}")]
+    account = hash_user_id(ALICE)
+    assert sorted(keys) == sorted(
+        [account, f"{account}:{hash_person_id(ANNA)}", f"{account}:{hash_person_id(BEN)}"]
+    )
+    assert not any("ANNA" in key or "BEN" in key for key in keys)
+
+
+def test_forgetting_the_user_deletes_every_person_and_nobody_else(store, db_path, faults):
+    for user, who in ((ALICE, ANNA), (ALICE, BEN), (ALICE, None), (BOB, None), (BOB, ANNA)):
+        store.save_attributes(envelope(user, person=who), PROGRESS.to_attributes())
+    store.forget_user(envelope(ALICE))
+    bob = hash_user_id(BOB)
+    keys = sorted(row[0] for row in raw(db_path, f"SELECT user_key FROM {TABLE}"))
+    assert keys == sorted([bob, f"{bob}:{hash_person_id(ANNA)}"])
+    assert faults() == []
+
+
+def test_forgetting_without_a_user_id_is_logged(store, faults):
+    store.forget_user(envelope(in_context=False, in_session=False))
+    assert [(r.operation, r.reason) for r in faults()] == [("forget", "no_user_id")]

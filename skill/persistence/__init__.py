@@ -1,6 +1,9 @@
 """Where a person's progress is kept: SQLite on the web host, DynamoDB on Lambda.
 
-Both stores key a person by a salted SHA-256 of the Alexa user id, never the id itself, and
+Both stores key a record by a salted SHA-256 of the Alexa user id, never the id itself. When
+Alexa recognised the speaker's voice (``context.System.person.personId``), the record is that
+person's: the account's key, ``:``, and a salted SHA-256 of the person id. A request without a
+person id keys the account's own record, so neither ever reads the other's. Both stores
 degrade the same way: a fault on read means "a new person", a fault on write is logged and the
 reply is still sent. Nothing here logs a user id or an attribute value.
 
@@ -21,11 +24,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LOGGER_NAME",
+    "PERSON_SEPARATOR",
     "MissingUserId",
     "error_code",
+    "hash_person_id",
     "hash_user_id",
     "log_fault",
+    "person_key_range",
     "progress_merge",
+    "record_key",
     "request_id",
     "user_key",
 ]
@@ -36,6 +43,9 @@ log = logging.getLogger(LOGGER_NAME)
 # A constant, app-specific salt: the same person maps to the same key across deployments and
 # stores, yet the key is useless for matching against other skills' data or the raw id.
 _KEY_SALT = b"workout-planner/user-key/v1\x00"
+_PERSON_SALT = b"workout-planner/person-key/v1\x00"
+#: Between an account's key and a person's within it (never in a hex digest).
+PERSON_SEPARATOR = ":"
 
 
 class MissingUserId(LookupError):
@@ -51,8 +61,29 @@ def hash_user_id(user_id: str) -> str:
     return hashlib.sha256(_KEY_SALT + user_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def hash_person_id(person_id: str) -> str:
+    """The person part of a record key: salted SHA-256 of the person id, hex."""
+    return hashlib.sha256(_PERSON_SALT + person_id.encode("utf-8")).hexdigest()
+
+
+def person_key_range(account: str) -> tuple[str, str]:
+    """``(low, high)``: every person key of ``account`` sorts in ``low <= key < high``."""
+    low = account + PERSON_SEPARATOR
+    return low, account + chr(ord(PERSON_SEPARATOR) + 1)
+
+
+def record_key(request_envelope: RequestEnvelope) -> str:
+    """The key of the record this request reads and writes: the person's, else the account's."""
+    account = user_key(request_envelope)
+    person = getattr(getattr(request_envelope, "context", None), "system", None)
+    person_id = getattr(getattr(person, "person", None), "person_id", None)
+    if isinstance(person_id, str) and person_id:
+        return account + PERSON_SEPARATOR + hash_person_id(person_id)
+    return account
+
+
 def user_key(request_envelope: RequestEnvelope) -> str:
-    """The storage key for the person making this request.
+    """The storage key for the account making this request (every person under it included).
 
     Uses ``context.System.user.userId``, falling back to ``session.user.userId``.
     """
@@ -66,10 +97,13 @@ def user_key(request_envelope: RequestEnvelope) -> str:
     raise MissingUserId("request envelope has no user id")
 
 
-def user_key_or_log(request_envelope: RequestEnvelope, store: str, operation: str) -> str | None:
-    """``user_key``, or ``None`` after logging the fault: a store then skips the operation."""
+def user_key_or_log(
+    request_envelope: RequestEnvelope, store: str, operation: str, *, account: bool = False
+) -> str | None:
+    """:func:`record_key` (or with ``account``, :func:`user_key`), or ``None`` after logging
+    the fault: a store then skips the operation."""
     try:
-        return user_key(request_envelope)
+        return user_key(request_envelope) if account else record_key(request_envelope)
     except MissingUserId as exc:
         log_fault(store, operation, "no_user_id", exc)
         return None

@@ -23,8 +23,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,16 +32,21 @@ from urllib.parse import quote
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 
-from skill.persistence import LOGGER_NAME, error_code, log_fault, request_id, user_key_or_log
+from skill.persistence import (
+    LOGGER_NAME,
+    error_code,
+    log_fault,
+    person_key_range,
+    request_id,
+    user_key_or_log,
+)
+from skill.persistence.reads import Attributes, MergeHook, RequestReads, StoredRead
+from skill.persistence.reads import encode_attributes as _encode
 
 if TYPE_CHECKING:
     from ask_sdk_model import RequestEnvelope
 
 log = logging.getLogger(LOGGER_NAME)
-
-Attributes = Mapping[str, object]
-#: ``merge(base, theirs, mine)``: what this request read, what is stored now, what it writes.
-MergeHook = Callable[[Attributes, Attributes, Attributes], Attributes]
 
 TABLE = "user_attributes"
 
@@ -141,40 +145,6 @@ def migrate(conn: sqlite3.Connection) -> None:
         )
 
 
-# -- what each request read --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Read:
-    revision: int | None  # None: there was no row
-    text: str  # the attributes as read (JSON), so later mutation by the handler cannot leak in
-    reliable: bool = True  # False when the read failed: any stored row must be merged with
-
-
-class _Reads:
-    """A small bounded, thread-safe map of (request id, user key) -> what that request read."""
-
-    def __init__(self, capacity: int) -> None:
-        self._capacity = capacity
-        self._items: OrderedDict[tuple[str, str], _Read] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def remember(self, rid: str | None, key: str, read: _Read) -> None:
-        if rid is None:
-            return
-        with self._lock:
-            self._items[(rid, key)] = read
-            self._items.move_to_end((rid, key))
-            while len(self._items) > self._capacity:
-                self._items.popitem(last=False)
-
-    def get(self, rid: str | None, key: str) -> _Read | None:
-        if rid is None:
-            return None
-        with self._lock:
-            return self._items.get((rid, key))
-
-
 # -- the adapter -------------------------------------------------------------------------------
 
 _DB_ERRORS = (sqlite3.Error, OSError, StoreUnavailable)
@@ -197,7 +167,7 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         self.path = Path(path)
         self._merge: MergeHook = merge or mine_wins
         self._busy_timeout_ms = int(busy_timeout_ms)
-        self._reads = _Reads(max_tracked_requests)
+        self._reads = RequestReads(max_tracked_requests)
         self._local = threading.local()
         # Once a database was here, its absence is a fault, never a reason to start afresh.
         # Set before gunicorn forks (serve prepares the file first), so workers inherit it.
@@ -220,19 +190,19 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
             )
         except _DB_ERRORS as exc:
             self._failed("get", exc)
-            self._reads.remember(rid, key, _Read(None, "{}", reliable=False))
+            self._reads.remember(rid, key, StoredRead(None, "{}", reliable=False))
             return {}
         if row is None:
-            self._reads.remember(rid, key, _Read(None, "{}"))
+            self._reads.remember(rid, key, StoredRead(None, "{}"))
             return {}
         text, revision = row
         attributes = _decode(text)
         if attributes is None:
             log_fault("sqlite", "get", "corrupt_record")
             # This person's own row will be overwritten by their next save; no other is touched.
-            self._reads.remember(rid, key, _Read(revision, "{}"))
+            self._reads.remember(rid, key, StoredRead(revision, "{}"))
             return {}
-        self._reads.remember(rid, key, _Read(revision, text))
+        self._reads.remember(rid, key, StoredRead(revision, text))
         return attributes
 
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: Attributes) -> None:
@@ -245,9 +215,8 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
             log_fault("sqlite", "save", "not_json", exc)
             return
         rid = request_id(request_envelope)
-        read = self._reads.get(rid, key)
         try:
-            written = self._write(key, read, json.loads(mine), mine)
+            written = self.write(key, json.loads(mine), base=self._reads.get(rid, key), rid=rid)
         except _DB_ERRORS as exc:
             self._failed("save", exc)
             return
@@ -265,7 +234,21 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         except _DB_ERRORS as exc:
             self._failed("delete", exc)
             return
-        self._reads.remember(request_id(request_envelope), key, _Read(None, "{}"))
+        self._reads.remember(request_id(request_envelope), key, StoredRead(None, "{}"))
+
+    def forget_user(self, request_envelope: RequestEnvelope) -> None:
+        """Delete every record of the account: its own and each recognised person's."""
+        account = user_key_or_log(request_envelope, "sqlite", "forget", account=True)
+        if account is None:
+            return
+        low, high = person_key_range(account)
+        try:
+            self._connection().execute(
+                f"DELETE FROM {TABLE} WHERE user_key = ? OR (user_key >= ? AND user_key < ?)",
+                (account, low, high),
+            )
+        except _DB_ERRORS as exc:
+            self._failed("forget", exc)
 
     # -- operations ----------------------------------------------------------------------------
 
@@ -320,22 +303,22 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         else:
             _inherited.append(conn)
 
-    # -- internals -----------------------------------------------------------------------------
+    def write(
+        self,
+        key: str,
+        mine: dict[str, object],
+        *,
+        base: StoredRead | None,
+        rid: str | None = None,
+    ) -> StoredRead:
+        """The one durable write: ``mine`` for record ``key``, in one transaction.
 
-    def _failed(self, operation: str, exc: BaseException) -> str:
-        """Log and remember a fault; drop the connection, which may be stale. Returns why."""
-        self._drop_connection()
-        what = f"{operation} failed: {error_code(exc) or type(exc).__name__}"
-        self._last_fault = (time.monotonic(), what)
-        own = exc.code if isinstance(exc, StoreUnavailable) else None
-        # A file deleted or replaced under a running service is an error whatever noticed it.
-        severe = own in ("file_missing", "file_replaced")
-        log_fault("sqlite", operation, "unavailable", exc, severe=severe)
-        return what
-
-    def _write(
-        self, key: str, read: _Read | None, mine: dict[str, object], mine_text: str
-    ) -> _Read:
+        ``base`` is what this request read (``None``: it read nothing, so last writer wins); if
+        the record changed since, the three-way merge runs under the write lock. ``rid`` is the
+        Alexa request id: anything stored per write belongs inside this transaction. Raises the
+        database's errors (``save_attributes`` turns them into a logged fault).
+        """
+        read, mine_text = base, _encode(mine)
         conn = self._connection()
         # IMMEDIATE takes the write lock before reading, so the revision check and the write
         # are one atomic step across processes.
@@ -347,7 +330,10 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
             stored_revision: int | None = row[1] if row else None
             text = mine_text
             # Without a read in this request there is no base: a blind write, last one wins.
-            if read is not None and (not read.reliable or read.revision != stored_revision):
+            stale = read is not None and (
+                not read.reliable or not read.current or read.revision != stored_revision
+            )
+            if read is not None and stale:
                 theirs = (_decode(row[0]) if row else None) or {}
                 text = _encode(self._merge(json.loads(read.text), theirs, mine))
                 log.info(
@@ -367,7 +353,22 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        return _Read(revision, text)
+        return (
+            StoredRead(revision, mine_text, current=False) if stale else StoredRead(revision, text)
+        )
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _failed(self, operation: str, exc: BaseException) -> str:
+        """Log and remember a fault; drop the connection, which may be stale. Returns why."""
+        self._drop_connection()
+        what = f"{operation} failed: {error_code(exc) or type(exc).__name__}"
+        self._last_fault = (time.monotonic(), what)
+        own = exc.code if isinstance(exc, StoreUnavailable) else None
+        # A file deleted or replaced under a running service is an error whatever noticed it.
+        severe = own in ("file_missing", "file_replaced")
+        log_fault("sqlite", operation, "unavailable", exc, severe=severe)
+        return what
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -445,10 +446,6 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _encode(attributes: Attributes) -> str:
-    return json.dumps(dict(attributes), sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def _decode(text: object) -> dict[str, object] | None:
