@@ -71,6 +71,8 @@ class AlexaSession:
     new: bool = True
     #: A device with a screen (an Echo Show): requests say it renders APL.
     screen: bool = False
+    #: The voice Alexa recognised (``context.System.person``), if any.
+    person_id: str | None = None
 
     def envelope(self, request: dict[str, Any]) -> dict[str, Any]:
         application = {"applicationId": self.skill_id}
@@ -94,6 +96,8 @@ class AlexaSession:
         }
         if self.screen:
             context["Viewport"] = dict(SCREEN_VIEWPORT)
+        if self.person_id:
+            context["System"]["person"] = {"personId": self.person_id}
         return {
             "version": "1.0",
             "session": {
@@ -134,6 +138,20 @@ class AlexaSession:
 
     def session_ended(self, reason: str = "USER_INITIATED") -> dict[str, Any]:
         return self.envelope({"type": "SessionEndedRequest", "reason": reason})
+
+    def skill_disabled(self) -> dict[str, Any]:
+        """``AlexaSkillEvent.SkillDisabled``: outside any session, for the account."""
+        envelope = self.envelope(
+            {
+                "type": "AlexaSkillEvent.SkillDisabled",
+                "eventCreationTime": _now(),
+                "eventPublishingTime": _now(),
+                "body": {"userInformation": {"persistenceStatus": "NOT_PERSISTED"}},
+            }
+        )
+        del envelope["session"]
+        envelope["context"]["System"].pop("person", None)
+        return envelope
 
     def absorb(self, response: dict[str, Any]) -> None:
         """Carry the response's attributes into the next turn, or start a new session."""

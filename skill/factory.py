@@ -30,6 +30,7 @@ from skill.handlers import (
     SilentHandler,
 )
 from skill.settings import Settings
+from skill.skill_events import SkillDisabledHandler
 from skill.speech import HostedCue, SpeechRenderer
 
 log = logging.getLogger("skill.factory")
@@ -86,8 +87,8 @@ def build_skill(
     """The skill, with its request handlers registered in the one order that matters."""
     content = content or load_content()
     settings = settings or Settings()
-    if persistence is None and settings.db_path is not None:
-        persistence = sqlite_adapter(settings.db_path)
+    if persistence is None:
+        persistence = store_adapter(settings)
     if keeper is None:
         keeper = _keeper(persistence)
     conversation = Conversation(content, speech_renderer(settings), keeper)
@@ -95,11 +96,12 @@ def build_skill(
     # The SDK's own annotations say these are required; None is its documented default.
     builder = CustomSkillBuilder(persistence_adapter=persistence)  # type: ignore[arg-type]
     builder.skill_id = settings.skill_id  # type: ignore[assignment]
-    # First match wins. SessionEnded and CanFulfill are checked before the conversation,
+    # First match wins. SessionEnded, skill events and CanFulfill come before the conversation,
     # which takes every Launch and Intent request, and touches on the screen (APL UserEvent)
     # go through the same conversation; the silent handler takes what is left.
     for handler in (
         SessionEndedHandler(),
+        SkillDisabledHandler(persistence),
         CanFulfillHandler(content),
         ConversationHandler(conversation),
         TouchHandler(conversation),
@@ -112,11 +114,21 @@ def build_skill(
 
 def sqlite_adapter(path: Path) -> AbstractPersistenceAdapter:
     """The embedded store, merging concurrent writes so no update is lost."""
-    from skill.persistence.sqlite import SQLitePersistenceAdapter
-    from skill.progress import progress_merge
+    from skill.persistence.url import StoreUrl, open_store
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return SQLitePersistenceAdapter(path, merge=progress_merge)
+    return open_store(StoreUrl("sqlite", path=path))
+
+
+def store_adapter(settings: Settings) -> AbstractPersistenceAdapter | None:
+    """The store the settings name (``store_url``, else ``db_path``), or ``None``: no store.
+
+    Raises ``skill.persistence.url.StoreUrlError`` for a URL that names no usable store.
+    """
+    if settings.store_url:
+        from skill.persistence.url import open_store, parse_store_url
+
+        return open_store(parse_store_url(settings.store_url))
+    return sqlite_adapter(settings.db_path) if settings.db_path is not None else None
 
 
 def _keeper(persistence: AbstractPersistenceAdapter | None) -> ProgressKeeper:

@@ -7,11 +7,13 @@ per container, at import (the cold start), and serves every later invocation.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 from typing import Any
 
-from skill.factory import build_skill, invoke
-from skill.persistence.dynamo import dynamo_adapter
+from skill.factory import build_skill, invoke, store_adapter
+from skill.persistence.url import lambda_store_url
 from skill.settings import Settings
 from skill.web.logs import JsonFormatter, configure_logging
 
@@ -33,7 +35,9 @@ if not _settings.skill_id:
         "function serves (serverless.yml sets it from --param=skillId=…)."
     )
 
-SKILL = build_skill(persistence=dynamo_adapter(), settings=_settings)
+# WORKOUT_PLANNER_STORE names the store as `serve --store` does; else serverless.yml's table.
+_settings = dataclasses.replace(_settings, store_url=lambda_store_url(os.environ))
+SKILL = build_skill(persistence=store_adapter(_settings), settings=_settings)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

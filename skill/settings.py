@@ -21,6 +21,8 @@ class Settings:
     audio_dir: Path = field(default=DEFAULT_AUDIO_DIR)
     #: The embedded SQLite store; ``None`` keeps progress in the session only.
     db_path: Path | None = None
+    #: Where progress is kept, as a URL (``skill.persistence.url``); wins over ``db_path``.
+    store_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -32,4 +34,5 @@ class Settings:
             audio_base_url=(env.get("AUDIO_BASE_URL") or "").rstrip("/") or None,
             audio_dir=Path(env.get("AUDIO_DIR", DEFAULT_AUDIO_DIR)),
             db_path=Path(db) if db else None,
+            store_url=env.get("WORKOUT_PLANNER_STORE") or None,  # skill.persistence.url.STORE_ENV
         )

@@ -192,3 +192,38 @@ def test_lambda_logs_are_structured_json() -> None:
     )
     line = json.loads(result.stderr.strip().splitlines()[-1])
     assert line["msg"] == "probe" and line["outcome"] == "ok"
+
+
+def test_the_store_url_names_the_table_as_serve_does(table, monkeypatch):
+    monkeypatch.setenv("ALEXA_SKILL_ID", SKILL_ID)
+    monkeypatch.delenv("DYNAMODB_TABLE", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION")  # the URL carries it
+    monkeypatch.setenv("WORKOUT_PLANNER_STORE", f"dynamodb://{TABLE}?region={REGION}")
+    try:
+        module = _import_fresh()
+        module.handler(launch_request(), None)
+    finally:
+        sys.modules.pop(MODULE, None)
+    assert [item["id"] for item in table.scan()["Items"]] == [hash_user_id(USER_ID)]
+
+
+def test_import_without_any_store_fails_clearly(table, monkeypatch):
+    monkeypatch.setenv("ALEXA_SKILL_ID", SKILL_ID)
+    monkeypatch.delenv("DYNAMODB_TABLE", raising=False)
+    monkeypatch.delenv("WORKOUT_PLANNER_STORE", raising=False)
+    try:
+        with pytest.raises(ValueError, match="WORKOUT_PLANNER_STORE"):
+            _import_fresh()
+    finally:
+        sys.modules.pop(MODULE, None)
+
+
+def test_skill_disabled_through_the_function_forgets_the_account(lambda_handler, table):
+    alexa = AlexaSession(skill_id=SKILL_ID, user_id=USER_ID)
+    for person in (None, "amzn1.ask.person.ANNA"):
+        alexa.person_id = person
+        alexa.absorb(lambda_handler.handler(alexa.launch(), None))
+    assert len([i for i in table.scan()["Items"] if "#" not in i["id"]]) == 2
+    reply = lambda_handler.handler(alexa.skill_disabled(), None)
+    assert "outputSpeech" not in reply["response"]
+    assert table.scan()["Items"] == []

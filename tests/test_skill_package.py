@@ -39,6 +39,11 @@ def test_writes_manifest_and_model_for_a_lambda_endpoint(out):
     assert result.exit_code == 0, result.output
     skill = read(out / "skill.json")
     assert skill["manifest"]["apis"]["custom"]["endpoint"] == {"uri": ARN}
+    # The same function hears SKILL_DISABLED, to forget the account's progress.
+    assert skill["manifest"]["events"] == {
+        "endpoint": {"uri": ARN},
+        "subscriptions": [{"eventName": "SKILL_DISABLED"}],
+    }
     assert read(out / "interactionModels" / "custom" / "en-US.json") == read(DEFAULT_MODEL)
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.json")) == [
         "interactionModels/custom/en-US.json",
@@ -51,8 +56,10 @@ def test_https_endpoint_carries_its_certificate_type(out, given, expected):
     options = [a for value in given for a in ("--ssl-certificate-type", value)]
     result = run("--out", str(out), "--endpoint-url", URL, *options)
     assert result.exit_code == 0, result.output
-    endpoint = read(out / "skill.json")["manifest"]["apis"]["custom"]["endpoint"]
-    assert endpoint == {"uri": URL, "sslCertificateType": expected}
+    manifest = read(out / "skill.json")["manifest"]
+    endpoint = {"uri": URL, "sslCertificateType": expected}
+    assert manifest["apis"]["custom"]["endpoint"] == endpoint
+    assert manifest["events"]["endpoint"] == endpoint
 
 
 def test_privacy_urls_are_optional(out):

@@ -48,6 +48,8 @@ def build_manifest(
     skill: dict[str, Any] = json.loads(TEMPLATE.read_text(encoding="utf-8"))  # a fresh copy
     manifest = skill["manifest"]
     manifest["apis"]["custom"]["endpoint"] = dict(endpoint)
+    # Skill events (SKILL_DISABLED: forget the person) go to the same function or URL.
+    manifest["events"]["endpoint"] = dict(endpoint)
     urls = {"privacyPolicyUrl": privacy_policy_url, "termsOfUseUrl": terms_of_use_url}
     urls = {key: url for key, url in urls.items() if url}
     if urls:

@@ -25,7 +25,7 @@ from ask_sdk_runtime.exceptions import AskSdkException
 from flask import Blueprint, Flask, Response, current_app, g, request, send_from_directory
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 
-from skill.factory import build_skill, invoke, sqlite_adapter
+from skill.factory import build_skill, invoke, store_adapter
 from skill.settings import Settings
 from skill.web.verify import (
     FETCH_BUDGET,
@@ -85,7 +85,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # Built here rather than inside build_skill so /healthz can ask it. It connects lazily per
     # thread and process, so it is safe to build before gunicorn forks.
-    store = sqlite_adapter(settings.db_path) if settings.db_path else None
+    store = store_adapter(settings)
     skill = app.config.get("SKILL") or build_skill(persistence=store, settings=settings)
     trust_store = app.config.get("TRUST_STORE")
     if trust_store is None and settings.verify_signatures:

@@ -2,8 +2,13 @@
 
 Example (behind a TLS-terminating proxy that forwards ``/alexa`` and ``/audio``)::
 
-    workout-planner serve --skill-id amzn1.ask.skill.1234 --db var/progress.sqlite3 \\
+    workout-planner serve --skill-id amzn1.ask.skill.1234 --store sqlite:///var/progress.sqlite3 \\
         --host 127.0.0.1 --port 8080 --workers 2
+
+Several servers can share one DynamoDB table (laid out as on Lambda)::
+
+    workout-planner serve --skill-id amzn1.ask.skill.1234 \\
+        --store 'dynamodb://workout-planner-progress?region=eu-west-1'
 
 For local tests only, ``--no-verify`` turns off the signature and timestamp checks (the skill id
 is still enforced when given)::
@@ -22,6 +27,7 @@ import click
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
+from skill.persistence.url import StoreUrl, StoreUrlError, open_store, parse_store_url
 from skill.settings import Settings
 from skill.web.logs import JsonFormatter, configure_logging
 
@@ -57,6 +63,15 @@ class _JsonLogger(Logger):
             handler.setFormatter(JsonFormatter())
 
 
+def _store_url(ctx: click.Context, param: click.Parameter, value: str | None) -> StoreUrl | None:
+    if not value:
+        return None
+    try:
+        return parse_store_url(value)
+    except StoreUrlError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
@@ -67,7 +82,16 @@ class _JsonLogger(Logger):
     "db_path",
     envvar="WORKOUT_PLANNER_DB",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="SQLite file for progress (created if missing); without it progress is per session.",
+    help="SQLite file for progress (created if missing): short for --store sqlite:///FILE.",
+)
+@click.option(
+    "--store",
+    "store_url",
+    envvar="WORKOUT_PLANNER_STORE",
+    callback=_store_url,
+    metavar="URL",
+    help="Where progress is kept: sqlite:///FILE (relative; sqlite:////abs/path) or "
+    "dynamodb://TABLE[?region=REGION]. Without --store or --db, progress is per session.",
 )
 @click.option(
     "--no-verify",
@@ -81,6 +105,7 @@ def serve(
     workers: int,
     skill_id: str | None,
     db_path: Path | None,
+    store_url: StoreUrl | None,
     no_verify: bool,
     log_level: str,
 ) -> None:
@@ -88,7 +113,8 @@ def serve(
 
     \b
     Example:
-        workout-planner serve --skill-id amzn1.ask.skill.… --db var/progress.sqlite3
+        workout-planner serve --skill-id amzn1.ask.skill.… --store sqlite:///var/progress.sqlite3
+        workout-planner serve --skill-id amzn1.ask.skill.… --store 'dynamodb://progress?region=eu-west-1'
         workout-planner serve --no-verify --port 8080   # local testing only
     """
     if not no_verify and not skill_id:
@@ -104,6 +130,10 @@ def serve(
             bold=True,
             err=True,
         )
+    if db_path is not None and store_url is not None:
+        raise click.UsageError("give --store or --db, not both (--db FILE is sqlite:///FILE)")
+    if db_path is not None:
+        store_url = StoreUrl("sqlite", path=db_path)
     configure_logging(log_level)
     # gunicorn's sync workers each hold one connection until the whole request has arrived:
     # facing clients directly, a few slow ones would take the service down.
@@ -112,13 +142,14 @@ def serve(
         "client timeouts): see deploy/nginx/workout-planner.conf",
         extra={"event": "serve.expects_buffering_proxy"},
     )
-    if db_path is not None:
-        _prepare_store(db_path)
+    if store_url is not None:
+        _prepare_store(store_url)
     settings = dataclasses.replace(
         Settings.from_env(),
         skill_id=skill_id or None,
         verify_signatures=not no_verify,
-        db_path=db_path,
+        db_path=None,
+        store_url=str(store_url) if store_url else None,
     )
     options = {
         "bind": f"{host}:{port}",
@@ -140,20 +171,24 @@ def serve(
     _Gunicorn(settings, options).run()
 
 
-def _prepare_store(path: Path) -> None:
-    """Create (and migrate) the database now, so a bad path fails here, not per request."""
-    from skill.persistence.sqlite import SQLitePersistenceAdapter
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    store = SQLitePersistenceAdapter(path)
+def _prepare_store(url: StoreUrl) -> None:
+    """Open the store now, so a bad path or region fails here, not per request."""
     try:
-        health = store.health()
-        if not health:
-            raise click.ClickException(f"cannot use the database at {path}: {health.reason}")
-        problem = store.integrity_problem()
+        store = open_store(url)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise click.ClickException(f"cannot open the store {url}: {exc}") from exc
+    try:
+        health = getattr(store, "health", None)
+        found = health() if health is not None else None
+        if found is not None and not found:
+            raise click.ClickException(f"cannot use the store {url}: {found.reason}")
+        integrity = getattr(store, "integrity_problem", None)
+        problem = integrity() if integrity is not None else None
         if problem:
             raise click.ClickException(
-                f"the database at {path} is damaged ({problem}): restore it from a backup"
+                f"the database at {url} is damaged ({problem}): restore it from a backup"
             )
     finally:
-        store.close()
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()
