@@ -265,7 +265,27 @@ def test_a_request_that_saves_again_after_a_merge_counts_once(aws, table):
     assert (stored.completed_total, stored.screening) == (2, "yes")
 
 
-def test_concurrent_writers_in_threads_lose_nothing_and_count_nothing_twice(aws, table):
+@pytest.fixture
+def atomic_writes(monkeypatch):
+    """DynamoDB checks a write's condition and applies it as one atomic step; moto's in-memory
+    backend does neither under a lock, so threads could interleave inside it. Give it the
+    atomicity DynamoDB has (per table is stricter than DynamoDB's per item, and enough)."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.Lock()
+    for name in ("put_item", "update_item", "get_item", "delete_item"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(self, *args, _original=original, **kwargs):
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)
+
+
+def test_concurrent_writers_in_threads_lose_nothing_and_count_nothing_twice(
+    aws, table, atomic_writes
+):
     """Each thread has its own adapter (as each Lambda container or worker does)."""
     writers, rounds = 4, 3
     barrier = threading.Barrier(writers)
@@ -317,7 +337,7 @@ def test_endless_conflicts_give_up_logged_without_raising(aws, table, faults, mo
 
     monkeypatch.setattr(store, "_put", put_after_someone_else)
     store.save_attributes(request, PROGRESS.to_attributes())
-    assert [r.reason for r in faults() if r.levelno == logging.WARNING] == ["conflict"]
+    assert [r.reason for r in faults() if r.levelno >= logging.WARNING] == ["conflict"]
 
 
 def test_a_failed_read_merges_with_what_is_stored(aws, table):

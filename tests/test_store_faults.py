@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 from skill.envelopes import AlexaSession
 from skill.persistence import LOGGER_NAME
 from skill.persistence.sqlite import FAULT_MEMORY_S, JOURNAL_SIZE_LIMIT_BYTES
+from skill.persistence.url import StoreUrl
 from skill.settings import Settings
 from skill.web.flask_app import create_app
 from skill.web.serve import _prepare_store
@@ -324,7 +325,7 @@ def test_a_damaged_database_is_reported_and_refused_at_start(tmp_path, store_log
         damaged.seek(size // 2)
         damaged.write(b"\xa5" * (size - size // 2))
     with pytest.raises(click.ClickException, match="damaged"):
-        _prepare_store(db)
+        _prepare_store(StoreUrl("sqlite", path=db))
     client = client_for(db)
     for person in people:
         launch(client, person)

@@ -141,7 +141,7 @@ def log_fault(
         code = error_code(exc)
         if code:
             extra["error_code"] = code
-    lost = operation in ("save", "delete") and reason != "no_user_id"
+    lost = operation in ("save", "delete", "forget") and reason != "no_user_id"
     log.log(
         logging.ERROR if lost or severe else logging.WARNING,
         "persistence %s failed (%s) in %s",
