@@ -443,13 +443,25 @@ def test_it_hurts_touched_mid_hold_stops_the_routine(content, settings):
     assert countdown["seconds"] == 30
     said = dialogue.send(dialogue.alexa.user_event(["pain", ""]))
     assert said.state == "pain_stopped"
-    assert "Let's stop right now" in said.speech
     stop = directives(said.raw)[0]
     assert stop["token"] == "workoutPlanner.stop"
     assert not any(key in stop["datasources"]["screen"] for key in ("targets", "pain"))
     # A touch the stop screen never offered (a stale screen) still cannot carry the routine on.
     said = dialogue.send(dialogue.alexa.user_event(["next", ""]))
     assert said.state == "pain_stopped" and "Step" not in said.speech
+
+
+@pytest.mark.parametrize("intent", ["RedFlagIntent", "ChestPainIntent"])
+def test_urgent_advice_and_the_number_are_shown_with_nothing_to_touch(content, settings, intent):
+    dialogue = Dialogue(build_skill(content=content, settings=settings), AlexaSession(screen=True))
+    dialogue.start("upper_back")
+    said = dialogue.say(intent)
+    (urgent,) = directives(said.raw)
+    data = urgent["datasources"]["screen"]
+    assert urgent["token"] == "workoutPlanner.urgent" and said.ended
+    assert data["body"] == said.speech  # the advice, word for word
+    assert data["number"] == content.screen.emergency_number
+    assert not {"targets", "items", "pain"} & set(data)
 
 
 def test_a_touch_in_a_session_that_ended_is_answered(content, settings):
