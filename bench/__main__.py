@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--only cold,warm,http,soak,audio]``: run, print, write docs."""
+"""``python -m bench [--quick] [--only cold,lambda,warm,...]``: run, print, write docs."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import audio, cold, http_load, soak, warm
+from bench import audio, cold, http_load, lambda_cold, soak, warm, writes
 from bench.report import FAIL, Row, machine, markdown, notes, text_table
 
-SECTIONS = ("cold", "warm", "http", "soak", "audio")
+SECTIONS = ("cold", "lambda", "warm", "writes", "http", "soak", "audio")
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
@@ -44,6 +44,10 @@ def say(message: str) -> None:
 def run_section(name: str, plan: Plan, using: str) -> list[Row]:
     if name == "cold":
         return cold.rows(cold.measure_cold(plan.cold_runs, log=say))
+    if name == "lambda":
+        return lambda_cold.rows(lambda_cold.measure_lambda_cold(plan.cold_runs, log=say))
+    if name == "writes":
+        return writes.rows(writes.measure_writes())
     if name == "warm":
         result = warm.measure_warm(plan.warm_requests, rounds=plan.warm_rounds, log=say)
         return warm.rows(result)

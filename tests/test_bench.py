@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import math
 
-from bench import report, warm, wrk
+import pytest
+
+from bench import lambda_cold, report, warm, wrk
 from bench.report import Check, Row
 from bench.stats import Summary, percentile, slope
 
@@ -51,3 +53,11 @@ def test_wrk_script_quotes_bodies():
     assert wrk._lua_string(b'{"a":"]]"}') == '[===[{"a":"]]"}]===]'
     script = wrk._SCRIPT % "[===[{}]===]"
     assert "bodies[(offset + counter) % #bodies + 1]" in script
+
+
+@pytest.mark.slow
+def test_lambda_cold_start_children_answer_through_the_stub_dynamodb():
+    result = lambda_cold.measure_lambda_cold(1)
+    assert len(result.project) == len(result.hello) == 1
+    (row,) = lambda_cold.rows(result)
+    assert row.name == "Lambda cold start, median" and row.ratio is not None
