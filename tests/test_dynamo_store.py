@@ -213,7 +213,8 @@ def test_items_keep_the_sdk_adapters_layout_plus_a_revision(aws, table, sdk_adap
     store.get_attributes(first := envelope())
     store.save_attributes(first, PROGRESS.to_attributes())
     stored = item(table, hash_user_id(ALICE))
-    assert set(stored) == {PARTITION_KEY, "attributes", REVISION}
+    # Plus the requests that wrote it, kept while they could be replayed (#15).
+    assert set(stored) == {PARTITION_KEY, "attributes", REVISION, "applied"}
     assert stored[REVISION] == 1
     # ask-sdk's own adapter, on the same table with the same key generator, reads it as is.
     plain = sdk_adapter(TABLE, partition_keygen=user_key, dynamodb_resource=aws)
@@ -328,12 +329,12 @@ def test_endless_conflicts_give_up_logged_without_raising(aws, table, faults, mo
     other = dynamo_adapter(TABLE, dynamodb_resource=aws)
     real_put = store._put
 
-    def put_after_someone_else(key, text, expected):
+    def put_after_someone_else(key, text, expected, applied):
         rival = envelope()
         other.save_attributes(
             rival, {**Progress.from_attributes(other.get_attributes(rival)).to_attributes()}
         )
-        return real_put(key, text, expected)
+        return real_put(key, text, expected, applied)
 
     monkeypatch.setattr(store, "_put", put_after_someone_else)
     store.save_attributes(request, PROGRESS.to_attributes())

@@ -192,7 +192,7 @@ def test_migration_from_v1_keeps_data_and_adds_revision(db_path, faults, caplog)
     make_v1(db_path, [(ALICE, PROGRESS.to_attributes()), (BOB, {"version": 1})])
     store = SQLitePersistenceAdapter(db_path, merge=progress_merge)
     assert Progress.from_attributes(store.get_attributes(envelope())) == PROGRESS
-    assert raw(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(2,)]
+    assert raw(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(3,)]
     columns = [row[1] for row in raw(db_path, f"PRAGMA table_info({TABLE})")]
     assert columns == ["user_key", "attributes", "updated_at", "revision"]
     assert raw(db_path, f"SELECT revision FROM {TABLE} ORDER BY revision") == [(0,), (0,)]

@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 
 from skill.envelopes import AlexaSession
 from skill.persistence import LOGGER_NAME
-from skill.persistence.sqlite import FAULT_MEMORY_S, JOURNAL_SIZE_LIMIT_BYTES
+from skill.persistence.sqlite import BUSY_TIMEOUT_MS, FAULT_MEMORY_S, JOURNAL_SIZE_LIMIT_BYTES
 from skill.persistence.url import StoreUrl
 from skill.settings import Settings
 from skill.web.flask_app import create_app
@@ -332,3 +332,20 @@ def test_a_damaged_database_is_reported_and_refused_at_start(tmp_path, store_log
     assert {r.error_code for r in errors(store_log)} == {"SQLITE_CORRUPT"}
     status, body = healthz(client)
     assert status == 503 and "SQLITE_CORRUPT" in body["reason"]
+
+
+def test_while_another_process_holds_the_lock_later_saves_give_up_sooner(tmp_path, store_log):
+    db = tmp_path / "progress.sqlite3"
+    client = client_for(db)
+    launch(client)
+    with write_lock_held(db):
+        launch(client)  # waits the whole busy timeout, then gives up
+        took = []
+        for _ in range(3):
+            began = time.monotonic()
+            launch(client)
+            took.append(time.monotonic() - began)
+    assert max(took) < BUSY_TIMEOUT_MS / 1000 * 0.8, took  # 50 ms each, not 1 s again
+    assert len(errors(store_log)) == 4
+    launch(client)  # the lock is free: saved, and the wait is back to normal
+    assert rows(db) == 2

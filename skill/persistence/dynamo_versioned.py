@@ -13,6 +13,10 @@ builds a boto3 resource, which needs a region).
 - A recognised person's item is listed in the account's people item (``<account>#people``, a
   string set), so :meth:`VersionedDynamoDbAdapter.forget_user` deletes every person without a
   scan.
+- Replays count once: an item carries ``applied``, a map of the request keys that wrote it
+  (skill.persistence.replay) to their expiry, rewritten by the same conditional PutItem; a
+  write whose request is in it changes nothing. Expired keys are dropped as the map is
+  rewritten, so it holds only the last few minutes' writers.
 - Faults degrade: a failed read is "a new person", a failed write is logged, never raised.
 
 Calls made: GetItem, PutItem, DeleteItem, and UpdateItem for the people item (the IAM role in
@@ -21,8 +25,10 @@ serverless.yml grants exactly these).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import time
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -42,6 +48,7 @@ from skill.persistence import (
 from skill.persistence.dynamo import ATTRIBUTES, PARTITION_KEY, REVISION
 from skill.persistence.reads import Attributes, MergeHook, RequestReads, StoredRead
 from skill.persistence.reads import encode_attributes as _encode
+from skill.persistence.replay import AppliedBy, AppliedRequest, Replay, applied_request
 from skill.progress import progress_merge
 
 if TYPE_CHECKING:
@@ -54,6 +61,7 @@ CONFLICT = "ConditionalCheckFailedException"
 #: Suffix of the item listing an account's recognised people (never a record key: no ``:``).
 PEOPLE_SUFFIX = "#people"
 PEOPLE = "people"
+APPLIED = "applied"
 _FAULTS = (PersistenceException, BotoCoreError, ClientError)
 
 
@@ -81,6 +89,7 @@ class VersionedDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         self._merge = merge
         self._max_attempts = max(1, int(max_attempts))
         self._reads = RequestReads(max_tracked_requests)
+        self._applied_by = AppliedBy(max_tracked_requests)
 
     # -- AbstractPersistenceAdapter ------------------------------------------------------------
 
@@ -109,8 +118,16 @@ class VersionedDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
             log_fault(STORE, "save", "not_json", exc)
             return
         rid = request_id(request_envelope)
+        # A second save by the same request records nothing new; a replay is a new envelope.
+        new = rid if request_envelope not in self._applied_by else None
         try:
-            written = self.write(key, mine, base=self._reads.get(rid, key))
+            written = self.write(key, mine, base=self._reads.get(rid, key), rid=new)
+        except Replay:
+            log.info(
+                "persistence ignored a request it had already applied",
+                extra={"event": "persistence.replay_ignored", "store": STORE},
+            )
+            return
         except _FAULTS as exc:
             log_fault(STORE, "save", "unavailable", exc)
             return
@@ -120,6 +137,8 @@ class VersionedDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         if written is None:
             log_fault(STORE, "save", "conflict")
             return
+        if new is not None:
+            self._applied_by.add(request_envelope)
         self._reads.remember(rid, key, written)
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
@@ -152,53 +171,67 @@ class VersionedDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
     # -- the conditional write -----------------------------------------------------------------
 
     def write(
-        self, key: str, mine: dict[str, object], *, base: StoredRead | None
+        self,
+        key: str,
+        mine: dict[str, object],
+        *,
+        base: StoredRead | None,
+        rid: str | None = None,
     ) -> StoredRead | None:
         """Write ``mine`` for record ``key`` on the condition that nobody wrote since ``base``.
 
         ``base`` is what this request read (``None``: nothing, so last writer wins). On a
-        conflict: re-read, merge, retry. Returns what is now stored, or ``None`` when every
-        attempt met a conflict. Raises boto3's errors.
+        conflict: re-read, merge, retry. ``rid`` (the request id) is recorded in the item by
+        the same write; if it already is, :class:`Replay` is raised and nothing is written.
+        Returns what is now stored, or ``None`` when every attempt met a conflict. Raises
+        boto3's errors.
         """
+        record = applied_request(rid)
         mine_text = merged = _encode(mine)
         if base is None or not base.reliable or not base.current:
-            expected, merged = self._resolve(key, base, mine)
+            expected, merged, applied = self._resolve(key, base, mine)
         else:
-            expected = base.revision
+            expected, applied = base.revision, base.applied
         if expected is None and PERSON_SEPARATOR in key:
             self._list_person(key)  # before the item exists, so forget_user always finds it
         for attempt in range(self._max_attempts):
             if attempt:
-                expected, merged = self._resolve(key, base, mine)
-            if self._put(key, merged, expected):
+                expected, merged, applied = self._resolve(key, base, mine)
+            kept = _still_applied(applied, record)
+            if self._put(key, merged, expected, kept):
                 revision = (expected or 0) + 1
                 if merged == mine_text:
-                    return StoredRead(revision, mine_text)
-                return StoredRead(revision, mine_text, current=False)
+                    return StoredRead(revision, mine_text, applied=kept)
+                return StoredRead(revision, mine_text, current=False, applied=kept)
         return None
 
     def _resolve(
         self, key: str, base: StoredRead | None, mine: dict[str, object]
-    ) -> tuple[int | None, str]:
-        """The stored revision, and what to write over it: merged where this request read."""
+    ) -> tuple[int | None, str, tuple[tuple[str, float], ...]]:
+        """The stored revision, what to write over it (merged where this request read), and
+        the requests already applied to it."""
         now, _ = self._load(key)
         if base is None:
-            return now.revision, _encode(mine)
+            return now.revision, _encode(mine), now.applied
         theirs = json.loads(now.text)
         merged = self._merge(json.loads(base.text) if base.reliable else {}, theirs, mine)
         log.info(
             "persistence merged a concurrent update",
             extra={"event": "persistence.merged", "store": STORE},
         )
-        return now.revision, _encode(merged)
+        return now.revision, _encode(merged), now.applied
 
-    def _put(self, key: str, text: str, expected: int | None) -> bool:
+    def _put(
+        self, key: str, text: str, expected: int | None, applied: tuple[tuple[str, float], ...]
+    ) -> bool:
         """Write if the stored revision is still ``expected``; ``False`` if it is not."""
         item = {
             self.partition_key_name: key,
             self.attribute_name: json.loads(text, parse_float=Decimal),  # boto3 rejects floats
             REVISION: (expected or 0) + 1,
         }
+        if applied:
+            item[APPLIED] = {k: Decimal(str(round(until, 3))) for k, until in applied}
         # DynamoDB refuses expression names or values that the condition does not use.
         values: dict[str, Any] = {}
         if expected is None:
@@ -230,6 +263,7 @@ class VersionedDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         if item is None:
             return StoredRead(None, "{}"), {}
         revision = _revision(item.get(REVISION))
+        applied = _applied(item.get(APPLIED))
         stored = item.get(self.attribute_name)
         attributes: dict[str, object] | None = None
         if isinstance(stored, Mapping):
@@ -240,8 +274,8 @@ class VersionedDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         if attributes is None:
             # This person's own item is replaced by their next save; no other is touched.
             log_fault(STORE, "get", "corrupt_record")
-            return StoredRead(revision, "{}"), {}
-        return StoredRead(revision, _encode(attributes)), attributes
+            return StoredRead(revision, "{}", applied=applied), {}
+        return StoredRead(revision, _encode(attributes), applied=applied), attributes
 
     def _list_person(self, key: str) -> None:
         account = key.split(PERSON_SEPARATOR, 1)[0]
@@ -251,6 +285,29 @@ class VersionedDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
             ExpressionAttributeNames={"#people": PEOPLE},
             ExpressionAttributeValues={":key": {key}},
         )
+
+
+def _applied(value: object) -> tuple[tuple[str, float], ...]:
+    if not isinstance(value, Mapping):
+        return ()
+    found = []
+    for key, until in value.items():
+        with contextlib.suppress(TypeError, ValueError, ArithmeticError):
+            found.append((str(key), float(until)))
+    return tuple(found)
+
+
+def _still_applied(
+    applied: tuple[tuple[str, float], ...], record: AppliedRequest | None
+) -> tuple[tuple[str, float], ...]:
+    """The unexpired requests in ``applied``, plus ``record``; Replay if it is among them."""
+    now = time.time()
+    kept = tuple((key, until) for key, until in applied if until > now)
+    if record is None:
+        return kept
+    if any(key == record.key for key, _ in kept):
+        raise Replay()
+    return (*kept, (record.key, record.expires_at))
 
 
 def _revision(value: object) -> int:

@@ -28,6 +28,8 @@ class StoredRead:
     #: False after a merged write: ``text`` is this request's own view, no longer what is
     #: stored, so its next save must merge again rather than overwrite the merge.
     current: bool = True
+    #: Requests already applied to the record (key, expiry), where the store keeps them in it.
+    applied: tuple[tuple[str, float], ...] = ()
 
 
 class RequestReads:

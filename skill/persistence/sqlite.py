@@ -3,9 +3,13 @@
 - WAL with ``synchronous=FULL``: a save is committed and fsynced before it returns. The log is
   bounded (``wal_autocheckpoint``, ``journal_size_limit``) so it cannot fill a small volume.
 - ``busy_timeout`` of at most 1 s: a worker waits briefly for another's write, well inside
-  Alexa's 8 s, and then gives up on the save rather than on the reply.
+  Alexa's 8 s, and then gives up on the save rather than on the reply; while the lock is
+  known to be held elsewhere, writes wait only 50 ms.
 - Optimistic concurrency: each row has a ``revision``; a save whose read is stale merges with
   what is stored now (through the ``merge`` hook) instead of overwriting it.
+- Replays count once: each write records its request id (``applied_requests``) in the same
+  transaction, kept while a replay could pass verification; a request already applied
+  changes nothing. Requests that write nothing record nothing.
 - Faults degrade: a failed read is "a new person", a failed write is logged (at error level,
   with the SQLite error code), never raised.
 - The store tells the truth: :meth:`~SQLitePersistenceAdapter.health` makes a real write
@@ -17,13 +21,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +47,7 @@ from skill.persistence import (
 )
 from skill.persistence.reads import Attributes, MergeHook, RequestReads, StoredRead
 from skill.persistence.reads import encode_attributes as _encode
+from skill.persistence.replay import AppliedBy, AppliedRequest, Replay, applied_request
 
 if TYPE_CHECKING:
     from ask_sdk_model import RequestEnvelope
@@ -49,11 +55,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(LOGGER_NAME)
 
 TABLE = "user_attributes"
+APPLIED = "applied_requests"
 
 #: How long a request waits for another writer before its save gives up.
 BUSY_TIMEOUT_MS = 1_000
 #: The health check's own, shorter wait for the write lock.
 HEALTH_TIMEOUT_MS = 250
+#: How long writes wait for the lock while another process is known to hold it.
+CONTENDED_TIMEOUT_MS = 50
 #: How long any fault keeps the store reported unhealthy.
 FAULT_MEMORY_S = 60.0
 #: The WAL is checkpointed every this many pages (~1 MiB), then truncated back to the limit.
@@ -61,6 +70,8 @@ WAL_AUTOCHECKPOINT_PAGES = 256
 JOURNAL_SIZE_LIMIT_BYTES = 1 << 20
 # The row the health check writes and rolls back: not a hex digest, so never a person's key.
 _HEALTH_KEY = "health-check"
+#: Expired replay records are swept, inside a write's own transaction, at most this often.
+PRUNE_EVERY_S = 60.0
 
 
 def mine_wins(base: Attributes, theirs: Attributes, mine: Attributes) -> dict[str, object]:
@@ -85,7 +96,22 @@ def _v2_revision(conn: sqlite3.Connection) -> None:
 
 
 #: Applied in order at open; ``PRAGMA user_version`` is how many have run. Append only.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_create, _v2_revision)
+def _v3_applied_requests(conn: sqlite3.Connection) -> None:
+    # One row per request that wrote, kept while a replay of it could pass verification.
+    conn.execute(
+        f"CREATE TABLE {APPLIED} ("
+        " request_key TEXT PRIMARY KEY,"  # salted SHA-256 of the request id
+        " expires_at REAL NOT NULL)"  # epoch seconds
+        " WITHOUT ROWID"
+    )
+    conn.execute(f"CREATE INDEX {APPLIED}_expiry ON {APPLIED} (expires_at)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _v1_create,
+    _v2_revision,
+    _v3_applied_requests,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -168,6 +194,10 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         self._merge: MergeHook = merge or mine_wins
         self._busy_timeout_ms = int(busy_timeout_ms)
         self._reads = RequestReads(max_tracked_requests)
+        self._applied_by = AppliedBy(max_tracked_requests)
+        self._pruned_at = 0.0
+        # Set when a write gave up on the lock, cleared by the next that gets it.
+        self._contended = False
         self._local = threading.local()
         # Once a database was here, its absence is a fault, never a reason to start afresh.
         # Set before gunicorn forks (serve prepares the file first), so workers inherit it.
@@ -215,14 +245,21 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
             log_fault("sqlite", "save", "not_json", exc)
             return
         rid = request_id(request_envelope)
+        # A second save by the same request records nothing new; a replay is a new envelope.
+        new = rid if request_envelope not in self._applied_by else None
         try:
-            written = self.write(key, json.loads(mine), base=self._reads.get(rid, key), rid=rid)
+            written = self.write(key, json.loads(mine), base=self._reads.get(rid, key), rid=new)
+        except Replay:
+            _log_replay("save")
+            return
         except _DB_ERRORS as exc:
             self._failed("save", exc)
             return
         except Exception as exc:  # a failing merge hook must not cost the person their reply
             log_fault("sqlite", "save", "merge_failed", exc)
             return
+        if new is not None:
+            self._applied_by.add(request_envelope)
         self._reads.remember(rid, key, written)
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
@@ -230,7 +267,12 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         if key is None:
             return
         try:
-            self._connection().execute(f"DELETE FROM {TABLE} WHERE user_key = ?", (key,))
+            with self._transaction() as conn:
+                self._record(conn, applied_request(request_id(request_envelope)))
+                conn.execute(f"DELETE FROM {TABLE} WHERE user_key = ?", (key,))
+        except Replay:
+            _log_replay("delete")
+            return
         except _DB_ERRORS as exc:
             self._failed("delete", exc)
             return
@@ -242,11 +284,17 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         if account is None:
             return
         low, high = person_key_range(account)
+        # A skill event can be replayed for an hour: once the account is back, never again.
+        applied = applied_request(request_id(request_envelope), skill_event=True)
         try:
-            self._connection().execute(
-                f"DELETE FROM {TABLE} WHERE user_key = ? OR (user_key >= ? AND user_key < ?)",
-                (account, low, high),
-            )
+            with self._transaction() as conn:
+                self._record(conn, applied)
+                conn.execute(
+                    f"DELETE FROM {TABLE} WHERE user_key = ? OR (user_key >= ? AND user_key < ?)",
+                    (account, low, high),
+                )
+        except Replay:
+            _log_replay("forget")
         except _DB_ERRORS as exc:
             self._failed("forget", exc)
 
@@ -315,15 +363,15 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
 
         ``base`` is what this request read (``None``: it read nothing, so last writer wins); if
         the record changed since, the three-way merge runs under the write lock. ``rid`` is the
-        Alexa request id: anything stored per write belongs inside this transaction. Raises the
+        Alexa request id: it is recorded in this transaction (``applied_requests``), and if it
+        was recorded before, :class:`Replay` is raised and nothing changes. Raises the
         database's errors (``save_attributes`` turns them into a logged fault).
         """
         read, mine_text = base, _encode(mine)
-        conn = self._connection()
-        # IMMEDIATE takes the write lock before reading, so the revision check and the write
-        # are one atomic step across processes.
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        # IMMEDIATE takes the write lock before reading, so the replay check, the revision
+        # check and the write are one atomic step across processes.
+        with self._transaction() as conn:
+            self._record(conn, applied_request(rid))
             row = conn.execute(
                 f"SELECT attributes, revision FROM {TABLE} WHERE user_key = ?", (key,)
             ).fetchone()
@@ -348,22 +396,60 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
                 " updated_at = excluded.updated_at, revision = excluded.revision",
                 (key, text, _now(), revision),
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
         return (
             StoredRead(revision, mine_text, current=False) if stale else StoredRead(revision, text)
         )
 
     # -- internals -----------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (a replay included).
+
+        After a write gave up waiting for the lock, the next ones wait only
+        ``CONTENDED_TIMEOUT_MS`` until one succeeds: a lock held for long costs each queued
+        request a moment, not a whole busy timeout each.
+        """
+        conn = self._connection()
+        contended = self._contended
+        if contended:
+            conn.execute(f"PRAGMA busy_timeout = {CONTENDED_TIMEOUT_MS}")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if contended:
+            self._contended = False
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+
+    def _record(self, conn: sqlite3.Connection, applied: AppliedRequest | None) -> None:
+        """Inside the write's transaction: note the request, or raise :class:`Replay`."""
+        if applied is None:
+            return
+        inserted = conn.execute(
+            f"INSERT INTO {APPLIED} (request_key, expires_at) VALUES (?, ?)"
+            " ON CONFLICT (request_key) DO NOTHING",
+            (applied.key, applied.expires_at),
+        ).rowcount
+        if inserted == 0:
+            raise Replay()
+        now = time.time()
+        if now - self._pruned_at >= PRUNE_EVERY_S:
+            # In the same transaction: sweeping adds no commit (no fsync) of its own.
+            self._pruned_at = now
+            conn.execute(f"DELETE FROM {APPLIED} WHERE expires_at < ?", (now,))
+
     def _failed(self, operation: str, exc: BaseException) -> str:
         """Log and remember a fault; drop the connection, which may be stale. Returns why."""
         self._drop_connection()
         what = f"{operation} failed: {error_code(exc) or type(exc).__name__}"
         self._last_fault = (time.monotonic(), what)
+        if error_code(exc) in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+            self._contended = True  # its connection is dropped; the next one waits less
         own = exc.code if isinstance(exc, StoreUnavailable) else None
         # A file deleted or replaced under a running service is an error whatever noticed it.
         severe = own in ("file_missing", "file_replaced")
@@ -442,6 +528,14 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
             )
         self._known = True
         return conn, (found.st_dev, found.st_ino)
+
+
+def _log_replay(operation: str) -> None:
+    # Not a fault: Alexa retrying, or someone replaying a captured request; either way, once.
+    log.info(
+        "persistence ignored a request it had already applied",
+        extra={"event": "persistence.replay_ignored", "store": "sqlite", "operation": operation},
+    )
 
 
 def _now() -> str:
