@@ -236,3 +236,12 @@ def test_dynamodb_keeps_only_unexpired_request_keys(aws, table, monkeypatch):  #
     store.save_attributes(sent, Progress(completed_total=2).to_attributes())
     item = table.get_item(Key={"id": hash_user_id(dynamo_store.ALICE)})["Item"]
     assert list(item["applied"]) == [applied_request(sent.request.request_id).key]
+
+
+def test_a_save_after_a_delete_in_the_same_request_is_not_a_replay(tmp_path):
+    store = SQLitePersistenceAdapter(tmp_path / "p.sqlite3")
+    request = envelope(request_id="amzn1.echo-api.request.both")
+    store.save_attributes(envelope(), Progress(completed_total=3).to_attributes())
+    store.delete_attributes(request)
+    store.save_attributes(request, Progress(completed_total=1).to_attributes())
+    assert Progress.from_attributes(store.get_attributes(envelope())).completed_total == 1

@@ -266,9 +266,11 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         key = user_key_or_log(request_envelope, "sqlite", "delete")
         if key is None:
             return
+        rid = request_id(request_envelope)
+        new = rid if request_envelope not in self._applied_by else None
         try:
             with self._transaction() as conn:
-                self._record(conn, applied_request(request_id(request_envelope)))
+                self._record(conn, applied_request(new))
                 conn.execute(f"DELETE FROM {TABLE} WHERE user_key = ?", (key,))
         except Replay:
             _log_replay("delete")
@@ -276,7 +278,9 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
         except _DB_ERRORS as exc:
             self._failed("delete", exc)
             return
-        self._reads.remember(request_id(request_envelope), key, StoredRead(None, "{}"))
+        if new is not None:
+            self._applied_by.add(request_envelope)  # a later save in this request is its own
+        self._reads.remember(rid, key, StoredRead(None, "{}"))
 
     def forget_user(self, request_envelope: RequestEnvelope) -> None:
         """Delete every record of the account: its own and each recognised person's."""
