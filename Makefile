@@ -31,7 +31,7 @@ $(VOICE): requirements/voice.txt pyproject.toml scripts/setup.sh
 	./scripts/setup.sh --voice
 	touch $@
 
-# The Serverless Framework, for the Lambda packaging test only.
+# The Serverless Framework (the Lambda packaging test) and apl-suggester (the screen tests).
 node_modules/.package-lock.json: package-lock.json
 	./scripts/setup.sh --node
 

@@ -6,7 +6,8 @@
 #   scripts/setup.sh --voice  the same with requirements/voice.txt: dev and Piper with its voice
 #                             (`make audio`, and `make test`, some of whose tests render with it);
 #   scripts/setup.sh --serve  a virtualenv with requirements/serve.txt only: what `serve` needs;
-#   --node                    also the Serverless Framework v3 from package-lock.json;
+#   --node                    also the Serverless Framework v3 and apl-suggester (Amazon's APL
+#                             validator, for the screen tests) from package-lock.json;
 #   --bench                   also wrk, the HTTP load generator the benchmark prefers.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -179,6 +179,12 @@ def chat(
       < Welcome to Workout Planner
       ! Step one
 
+    \b
+    --screen is an Echo Show: under each reply it prints what the screen shows and what it
+    offers to touch; "--touch NAME" (typed, or a script line) touches NAME:
+      workout-planner chat --screen
+      you> --touch It hurts — stop
+
     With --url the server keeps its own store (--db is for the in-process skill).
     """
     resolver = load_resolver(model_path)
