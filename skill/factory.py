@@ -105,7 +105,7 @@ def build_skill(
     # which takes every Launch and Intent request, and touches on the screen (APL UserEvent)
     # go through the same conversation; the silent handler takes what is left.
     for handler in (
-        SessionEndedHandler(),
+        SessionEndedHandler(content),
         SkillDisabledHandler(persistence),
         CanFulfillHandler(content),
         ConversationHandler(conversation),

@@ -24,6 +24,7 @@ from ask_sdk_model.canfulfill import (
 from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
+from skill import metrics
 from skill.content import Content
 from skill.display import has_screen, render_directive
 from skill.intents import INTENT_EVENTS, ROUTINE_SLOT, TOPIC_SLOT, faq_intents
@@ -121,6 +122,7 @@ class Conversation:
         outcome = advance(session, turn, self.content)
         handler_input.attributes_manager.session_attributes = outcome.session.to_attributes()
         self.keeper.remember(handler_input, outcome)
+        metrics.record(metrics.turn_counts(session, turn.event, outcome, self.content))
         screen = None
         if has_screen(handler_input):
             screen = screen_for(
@@ -147,6 +149,9 @@ class ConversationHandler(AbstractRequestHandler):
 class SessionEndedHandler(AbstractRequestHandler):
     """Alexa ends the session (timeout, user exit, error): answer with an empty response."""
 
+    def __init__(self, content: Content) -> None:
+        self.content = content
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type("SessionEndedRequest")(handler_input)
 
@@ -157,6 +162,8 @@ class SessionEndedHandler(AbstractRequestHandler):
                 "session ended with an error",
                 extra={"reason": str(request.reason), "error_type": str(request.error.object_type)},
             )
+        session = SessionState.from_attributes(handler_input.attributes_manager.session_attributes)
+        metrics.record(metrics.session_ended_counts(session, self.content))
         return handler_input.response_builder.response
 
 
@@ -223,6 +230,7 @@ class ApologyHandler(AbstractExceptionHandler):
         request = handler_input.request_envelope.request
         # Type and place only: an exception's message can quote what the person said.
         frame = traceback.extract_tb(exception.__traceback__)[-1:] or None
+        metrics.handler_error()
         log.error(
             "handler failed",
             extra={

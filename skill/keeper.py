@@ -17,6 +17,7 @@ from typing import cast
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 
+from skill import metrics
 from skill.machine import Effect, Outcome
 from skill.progress import Progress
 from skill.state import ROUTINE_STATES, Memory, Screening, State
@@ -48,10 +49,12 @@ class StoredProgress:
             attributes = handler_input.attributes_manager.persistent_attributes
         except Exception as exc:  # the adapter degrades itself; this guards any other adapter
             log.warning("progress unreadable", extra={"error_type": type(exc).__name__})
+            metrics.store_fault("progress", "get", "unreadable")
             return Progress(), False
         progress, problems = Progress.parse(attributes)
         if problems:
             log.warning("stored progress was corrupt", extra={"fields": problems})
+            metrics.store_fault("progress", "get", "corrupt_record")
         return progress, bool(attributes) and not problems
 
     def memory(self, handler_input: HandlerInput) -> Memory:

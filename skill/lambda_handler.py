@@ -12,6 +12,7 @@ import logging
 import os
 from typing import Any
 
+from skill.emf import answer, install_emf
 from skill.factory import build_skill, invoke, store_adapter
 from skill.persistence.url import lambda_store_url
 from skill.settings import Settings
@@ -38,8 +39,10 @@ if not _settings.skill_id:
 # WORKOUT_PLANNER_STORE names the store as `serve --store` does; else serverless.yml's table.
 _settings = dataclasses.replace(_settings, store_url=lambda_store_url(os.environ))
 SKILL = build_skill(persistence=store_adapter(_settings), settings=_settings)
+#: The counts as CloudWatch Embedded Metric Format lines on stdout (see skill.emf).
+METRICS = install_emf()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Answer one Alexa request envelope with a response envelope."""
-    return invoke(SKILL, event)
+    return answer(METRICS, lambda envelope: invoke(SKILL, envelope), event)

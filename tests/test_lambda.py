@@ -227,3 +227,15 @@ def test_skill_disabled_through_the_function_forgets_the_account(lambda_handler,
     reply = lambda_handler.handler(alexa.skill_disabled(), None)
     assert "outputSpeech" not in reply["response"]
     assert table.scan()["Items"] == []
+
+
+def test_each_invocation_prints_its_counts_as_emf_lines(lambda_handler, capsys):
+    capsys.readouterr()
+    lambda_handler.handler(launch_request(), None)
+    documents = [json.loads(x) for x in capsys.readouterr().out.splitlines() if '"_aws"' in x]
+    requests = [d for d in documents if "requests" in d]
+    assert [(d["type"], d["outcome"], d["requests"]) for d in requests] == [
+        ("LaunchRequest", "ok", 1)
+    ]
+    assert requests[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["type", "outcome"]]
+    assert USER_ID not in json.dumps(documents)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -153,3 +154,43 @@ def test_gunicorn_loads_skill_web_app_from_the_environment(tmp_path):
             {"error": "missing signature headers"},
         )
     assert db.exists()
+
+
+def test_serve_says_when_it_is_ready_and_metrics_sum_every_worker(tmp_path):
+    port = free_port()
+    metrics_dir = tmp_path / "metrics"
+    command = [*cli(), "serve", "--no-verify", "--skill-id", SKILL_ID, "--workers", "2"]
+    command += ["--port", str(port)]
+    log = tmp_path / "serve.log"
+    env = clean_env(PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
+    launches = 12
+    with running(command, port, log, env) as base:
+        # Concurrent requests, so both sync workers answer some of them.
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            body = encode(AlexaSession(skill_id=SKILL_ID).launch())
+            statuses = list(
+                pool.map(lambda _: http("POST", f"{base}/alexa", body)[0], range(launches))
+            )
+        assert statuses == [200] * launches
+        for _ in range(3):  # whichever worker answers the scrape, it sees every worker's counts
+            with _HTTP.open(f"{base}/metrics", timeout=REQUEST_TIMEOUT_S) as response:
+                text = response.read().decode()
+            line = 'workout_planner_requests_total{outcome="ok",type="LaunchRequest"}'
+            assert f"{line} {float(launches)}" in text, text
+        assert list(metrics_dir.glob("*.db"))
+    output = log.read_text()
+    ready = f"Workout Planner is ready on http://127.0.0.1:{port}/alexa"
+    assert ready in output
+    assert "no store: progress will not last" in output
+    assert f"talk to it with: workout-planner chat --url http://127.0.0.1:{port}/alexa" in output
+    assert "NOTE: no --store or --db: progress is kept only for the session" in output
+
+
+def test_serve_help_names_the_environment_variables():
+    result = subprocess.run(
+        [*cli(), "serve", "--help"], capture_output=True, text=True, env=clean_env(), timeout=60
+    )
+    assert result.returncode == 0
+    assert "ALEXA_SKILL_ID" in result.stdout
+    assert "WORKOUT_PLANNER_DB" in result.stdout
+    assert "WORKOUT_PLANNER_STORE" in result.stdout

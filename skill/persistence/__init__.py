@@ -150,6 +150,9 @@ def log_fault(
         store,
         extra=extra,
     )
+    from skill import metrics  # imported here: this module stays cheap to import
+
+    metrics.store_fault(store, operation, reason)
 
 
 def error_code(exc: BaseException) -> str | None:

@@ -25,8 +25,11 @@ from ask_sdk_runtime.exceptions import AskSdkException
 from flask import Blueprint, Flask, Response, current_app, g, request, send_from_directory
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 
+from skill import metrics
 from skill.factory import build_skill, invoke, store_adapter
 from skill.settings import Settings
+from skill.web.metrics import bp as metrics_bp
+from skill.web.metrics import install_prometheus
 from skill.web.verify import (
     FETCH_BUDGET,
     RequestVerifier,
@@ -99,7 +102,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         fetch_budget=app.config.get("CERT_FETCH_BUDGET", FETCH_BUDGET),
     )
     app.extensions[_EXTENSION] = Service(settings, skill, verifier, store)
+    install_prometheus()
     app.register_blueprint(bp)
+    app.register_blueprint(metrics_bp)
     app.before_request(_start_timer)
     app.after_request(_log_request)
     app.register_error_handler(Exception, _on_error)
@@ -265,9 +270,15 @@ def _log_request(response: Response) -> Response:
     fields.setdefault("outcome", _outcome(response.status_code))
     fields["status"] = response.status_code
     started = g.get("started")
-    if started is not None:
-        fields["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    seconds = time.perf_counter() - started if started is not None else None
+    if seconds is not None:
+        fields["latency_ms"] = round(seconds * 1000, 3)
     log.info("request", extra=fields)
+    if request.endpoint == "skill.alexa":
+        outcome, _, check = str(fields["outcome"]).partition(":")
+        if outcome == "rejected":
+            metrics.verification_failed(check)
+        metrics.request_answered(fields.get("type"), outcome, seconds)
     return response
 
 

@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ from gunicorn.glogging import Logger
 from skill.persistence.url import StoreUrl, StoreUrlError, open_store, parse_store_url
 from skill.settings import Settings
 from skill.web.logs import JsonFormatter, configure_logging
+from skill.web.metrics import MULTIPROC_ENV, prepare_multiprocess_dir, worker_exited
 
 log = logging.getLogger("skill.web.serve")
 
@@ -76,11 +80,18 @@ def _store_url(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--skill-id", envvar="ALEXA_SKILL_ID", help="The Alexa skill id (amzn1.ask.skill.…).")
+@click.option(
+    "--skill-id",
+    envvar="ALEXA_SKILL_ID",
+    show_envvar=True,
+    help="The Alexa skill id (amzn1.ask.skill.…) every request must carry; required unless "
+    "--no-verify.",
+)
 @click.option(
     "--db",
     "db_path",
     envvar="WORKOUT_PLANNER_DB",
+    show_envvar=True,
     type=click.Path(dir_okay=False, path_type=Path),
     help="SQLite file for progress (created if missing): short for --store sqlite:///FILE.",
 )
@@ -88,10 +99,12 @@ def _store_url(ctx: click.Context, param: click.Parameter, value: str | None) ->
     "--store",
     "store_url",
     envvar="WORKOUT_PLANNER_STORE",
+    show_envvar=True,
     callback=_store_url,
     metavar="URL",
     help="Where progress is kept: sqlite:///FILE (relative; sqlite:////abs/path) or "
-    "dynamodb://TABLE[?region=REGION]. Without --store or --db, progress is per session.",
+    "dynamodb://TABLE[?region=REGION]. Without --store or --db, progress lasts only as "
+    "long as a session.",
 )
 @click.option(
     "--no-verify",
@@ -109,7 +122,8 @@ def serve(
     no_verify: bool,
     log_level: str,
 ) -> None:
-    """Serve the skill at POST /alexa (plus /healthz and /audio/<cue>.mp3) under gunicorn.
+    """Serve the skill at POST /alexa (plus /healthz, /metrics and /audio/<cue>.mp3) under
+    gunicorn. The skill id comes from --skill-id or the ALEXA_SKILL_ID environment variable.
 
     \b
     Example:
@@ -134,6 +148,13 @@ def serve(
         raise click.UsageError("give --store or --db, not both (--db FILE is sqlite:///FILE)")
     if db_path is not None:
         store_url = StoreUrl("sqlite", path=db_path)
+    if store_url is None:
+        click.secho(
+            "NOTE: no --store or --db: progress is kept only for the session and will not last "
+            "(give --db FILE, or --store URL, to keep it).",
+            fg="yellow",
+            err=True,
+        )
     configure_logging(log_level)
     # gunicorn's sync workers each hold one connection until the whole request has arrived:
     # facing clients directly, a few slow ones would take the service down.
@@ -167,8 +188,34 @@ def serve(
         # gunicorn 24+ opens a control socket at one fixed path per user; two services on
         # one host would fight over it, and nothing here uses it.
         "control_socket_disable": True,
+        "when_ready": lambda server: click.echo(ready_line(server.LISTENERS, settings)),
+        "child_exit": lambda server, worker: worker_exited(worker.pid),
     }
-    _Gunicorn(settings, options).run()
+    # Every worker counts into files here and /metrics sums them (see skill.web.metrics). Made
+    # before the app is built, which imports prometheus_client; removed when gunicorn stops.
+    given = os.environ.get(MULTIPROC_ENV)
+    metrics_dir = Path(given) if given else Path(tempfile.mkdtemp(prefix="workout-planner-"))
+    prepare_multiprocess_dir(metrics_dir)
+    try:
+        _Gunicorn(settings, options).run()
+    finally:
+        if not given:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def ready_line(listeners: list[Any], settings: Settings) -> str:
+    """The one line a person reads when the service is up: where, what store, what next."""
+    base = str(listeners[0]) if listeners else "http://?"
+    store = (
+        f"progress kept in {settings.store_url}"
+        if settings.store_url
+        else "no store: progress will not last beyond a session"
+    )
+    if settings.verify_signatures:
+        then = "point your skill's HTTPS endpoint (through your reverse proxy) at /alexa"
+    else:
+        then = f"talk to it with: workout-planner chat --url {base}/alexa"
+    return f"Workout Planner is ready on {base}/alexa ({store}); {then}"
 
 
 def _prepare_store(url: StoreUrl) -> None:
