@@ -277,6 +277,8 @@ def test_every_check_and_fault_reason_in_the_code_is_a_known_label():
             if len(call.args) >= 2 and isinstance(call.args[1], ast.Constant):
                 assert call.args[1].value in CLOSED["operation"], call.args[1].value
     assert reasons and reasons <= CLOSED["reason"], reasons - CLOSED["reason"]
+    operations = _first_string_args(ROOT / "skill" / "persistence" / "sqlite.py", "_failed")
+    assert operations <= CLOSED["operation"], operations - CLOSED["operation"]
 
 
 def _calls(path: Path, name: str) -> list[ast.Call]:
@@ -284,7 +286,8 @@ def _calls(path: Path, name: str) -> list[ast.Call]:
     return [
         node
         for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name
+        if isinstance(node, ast.Call)
+        and name in (getattr(node.func, "id", None), getattr(node.func, "attr", None))
     ]
 
 

@@ -136,6 +136,13 @@ def test_an_alexa_request_goes_through_the_proxy(stack):
     assert json.loads(body)["response"]["outputSpeech"]["type"] == "SSML"
 
 
+def test_metrics_stay_private_to_the_host(stack):
+    status, body = stack.request("GET", "/metrics", None)
+    assert status == 404
+    assert json.loads(body) == {"error": "not found"}
+    assert not [line for line in app_requests(stack) if line["path"] == "/metrics"]
+
+
 def test_slow_clients_cannot_starve_ordinary_requests(stack):
     latencies: list[float | None] = []
     with SlowLoris(lambda: stack.raw(timeout=5), SLOW_CLIENTS) as loris:
