@@ -126,7 +126,9 @@ CLOSED: dict[str, frozenset[str]] = {
         }
     ),
     "store": frozenset({"sqlite", "dynamodb", "progress", OTHER}),
-    "operation": frozenset({"get", "save", "delete", "health_check", "integrity_check", OTHER}),
+    "operation": frozenset(
+        {"get", "save", "delete", "forget", "health_check", "integrity_check", OTHER}
+    ),
     "reason": frozenset(
         {
             "unavailable",
