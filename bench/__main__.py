@@ -11,9 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import audio, cold, http_load, lambda_cold, soak, warm, writes
-from bench.report import FAIL, Row, machine, markdown, notes, text_table
+from bench.report import FAIL, Row, machine, markdown, notes, text_table, update_sections
 
 SECTIONS = ("cold", "lambda", "warm", "writes", "http", "soak", "audio")
+#: How each section's rows are named, so that a run of some sections can update their rows.
+ROW_PREFIXES = {
+    "cold": "cold start",
+    "lambda": "Lambda cold start",
+    "warm": "warm request",
+    "writes": "durable writes",
+    "http": "HTTP",
+    "soak": "soak",
+    "audio": "audio",
+}
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
@@ -85,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         "--docs",
         type=Path,
         default=None,
-        help=f"write the table here (default: {DOCS.name} on a full run of every section)",
+        help=f"write the table here (default: {DOCS.name} on a full run of every section); "
+        "with --only, an existing file keeps the other sections' rows",
     )
     parser.add_argument(
         "--load-generator",
@@ -122,7 +133,14 @@ def main(argv: list[str] | None = None) -> int:
         docs = DOCS
     if docs is not None:
         docs.parent.mkdir(parents=True, exist_ok=True)
-        docs.write_text(markdown(rows, info, plan.name), encoding="utf-8")
+        text = markdown(rows, info, plan.name)
+        if list(args.only) != list(SECTIONS) and docs.is_file():
+            # Some sections only: their rows and notes replace the same sections' in the file.
+            prefixes = tuple(ROW_PREFIXES[name] for name in args.only)
+            stamp = f"{', '.join(args.only)} rows: {plan.name} run of {info['date']}"
+            stamp += f", load average {info['load average at start']}"
+            text = update_sections(docs.read_text(encoding="utf-8"), text, prefixes, stamp)
+        docs.write_text(text, encoding="utf-8")
         say(f"wrote {docs}")
     if crashed:
         return 2

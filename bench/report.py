@@ -217,3 +217,31 @@ def markdown(rows: Sequence[Row], info: dict[str, str], mode: str) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def update_sections(old: str, new: str, prefixes: tuple[str, ...], stamp: str) -> str:
+    """``old`` with its table rows and notes named by ``prefixes`` replaced by ``new``'s.
+
+    The machine lines stay those of ``old``'s run; ``stamp`` (``"audio rows: ..."``, one more
+    line among them) says when the replaced rows were measured. The closing explanations are
+    ``new``'s, the current code's.
+    """
+
+    def ours(line: str) -> bool:
+        return line.startswith(tuple(f"{mark} {p}" for p in prefixes for mark in "|-"))
+
+    heading = "## What each row measures"
+    fresh = [line for line in new.split(heading)[0].splitlines() if ours(line)]
+    stamp_key = "- " + stamp.split(":")[0] + ":"
+    out: list[str] = []
+    for line in old.split(heading)[0].splitlines():
+        if line.startswith(stamp_key):
+            continue  # an earlier partial run's stamp
+        if ours(line):
+            out += [f for f in fresh if f[0] == line[0]]
+            fresh = [f for f in fresh if f[0] != line[0]]
+        elif line.startswith("- bench duration:"):
+            out += [line, f"- {stamp}"]
+        else:
+            out.append(line)
+    return "\n".join(out).rstrip("\n") + "\n\n" + heading + new.split(heading)[1]

