@@ -15,6 +15,7 @@ from skill.progress import (
     PROGRESS_VERSION,
     Progress,
     merge,
+    parse_progress,
     progress_merge,
 )
 
@@ -184,7 +185,7 @@ def with_(**changes: object) -> dict[str, object]:
     ],
 )  # fmt: skip
 def test_corrupt_attributes_recover_field_by_field(attrs, expected, problems):
-    progress, found = Progress.parse(attrs)
+    progress, found = parse_progress(attrs)  # the parser itself: a crash fails the test
     assert progress == expected
     assert found == problems
     assert Progress.from_attributes(attrs) == expected
@@ -202,7 +203,7 @@ def test_problems_name_fields_never_values():
     secret = "amzn1.ask.account.SECRET"
     attrs = {key: secret for key in GOOD}
     attrs["version"] = 1
-    _, problems = Progress.parse(attrs)
+    _, problems = parse_progress(attrs)
     assert problems and set(problems) <= FIELDS
     assert not any(secret in p for p in problems)
 
@@ -227,13 +228,35 @@ FIELD_VALUES = st.fixed_dictionaries(
 
 
 @given(st.one_of(JSON, FIELD_VALUES))
-def test_from_attributes_never_raises_and_is_stable(attrs):
-    progress, problems = Progress.parse(attrs)
+def test_the_parser_never_raises_and_is_stable(attrs):
+    progress, problems = parse_progress(attrs)  # unguarded: any crash in parsing fails here
     assert isinstance(progress, Progress)
     assert set(problems) <= FIELDS
     stored = progress.to_attributes()
     json.dumps(stored, allow_nan=False)  # always JSON-safe
-    assert Progress.parse(stored) == (progress, [])  # what we write, we read back cleanly
+    assert parse_progress(stored) == (progress, [])  # what we write, we read back cleanly
+
+
+@pytest.mark.parametrize("error", [TypeError("odd"), ValueError("odd")])
+def test_only_the_expected_errors_degrade_to_a_new_person(monkeypatch, error):
+    import skill.progress as module
+
+    def failing(attrs):
+        raise error
+
+    monkeypatch.setattr(module, "parse_progress", failing)
+    assert Progress.parse(GOOD) == (Progress(), ["attributes"])
+
+
+def test_a_bug_in_parsing_is_not_hidden_as_corrupt_data(monkeypatch):
+    import skill.progress as module
+
+    def buggy(attrs):
+        raise AttributeError("a bug")
+
+    monkeypatch.setattr(module, "parse_progress", buggy)
+    with pytest.raises(AttributeError):
+        Progress.parse(GOOD)
 
 
 # -- transitions and questions -----------------------------------------------------------------

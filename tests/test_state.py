@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skill.state import ATTRIBUTE_KEY, SESSION_VERSION, Screening, SessionState, State
@@ -69,6 +69,7 @@ json_values = st.recursive(
 )
 
 
+@settings(deadline=None)
 @given(st.dictionaries(st.sampled_from([ATTRIBUTE_KEY, "other"]), json_values))
 def test_from_attributes_never_raises(attributes) -> None:
     assert isinstance(SessionState.from_attributes(attributes), SessionState)

@@ -64,7 +64,8 @@ def shared_app(web_content: Content) -> Flask:
 
 
 @pytest.fixture
-def client(shared_app: Flask) -> FlaskClient:
+def web_client(shared_app: Flask) -> FlaskClient:
+    """The shared app's client (named apart from conftest's ``client``, a fresh app)."""
     return shared_app.test_client()
 
 
@@ -78,7 +79,7 @@ def stamp(envelope: dict[str, Any], at: float | None = None) -> dict[str, Any]:
 
 
 def post(
-    client: FlaskClient,
+    web_client: FlaskClient,
     envelope: dict[str, Any] | None = None,
     *,
     body: bytes | None = None,
@@ -89,7 +90,7 @@ def post(
         body = encode(envelope if envelope is not None else alexa().launch())
     if headers is None:
         headers = PKI.signed_headers(body)
-    return client.post("/alexa", data=body, headers=headers, content_type="application/json")
+    return web_client.post("/alexa", data=body, headers=headers, content_type="application/json")
 
 
 def assert_valid_response(data: dict[str, Any], *, speaks: bool = True) -> dict[str, Any]:
@@ -109,8 +110,8 @@ def assert_valid_response(data: dict[str, Any], *, speaks: bool = True) -> dict[
 # -- the happy path ------------------------------------------------------------------------------
 
 
-def test_signed_launch_request_gets_a_full_response(client):
-    reply = post(client, alexa().launch())
+def test_signed_launch_request_gets_a_full_response(web_client):
+    reply = post(web_client, alexa().launch())
     assert reply.status_code == 200
     assert reply.mimetype == "application/json"
     response = assert_valid_response(reply.get_json())
@@ -128,10 +129,10 @@ def test_signed_launch_request_gets_a_full_response(client):
     ],
     ids=["upper-case-scheme-host", "port-443", "dotdot-back-inside"],
 )
-def test_cert_url_variants_amazon_allows_are_accepted(client, url):
+def test_cert_url_variants_amazon_allows_are_accepted(web_client, url):
     body = encode(alexa().launch())
     assert (
-        post(client, body=body, headers=sign(body, PKI.leaf_key, cert_url=url)).status_code == 200
+        post(web_client, body=body, headers=sign(body, PKI.leaf_key, cert_url=url)).status_code == 200
     )
 
 
@@ -271,10 +272,10 @@ REJECTIONS = [
 @pytest.mark.parametrize(
     ("make", "check"), [r[1:] for r in REJECTIONS], ids=[r[0] for r in REJECTIONS]
 )
-def test_unverifiable_requests_are_refused_with_400(client, caplog, make, check):
+def test_unverifiable_requests_are_refused_with_400(web_client, caplog, make, check):
     body, headers = make()
     with caplog.at_level(logging.INFO, logger="skill.web"):
-        reply = post(client, body=body, headers=headers)
+        reply = post(web_client, body=body, headers=headers)
     assert reply.status_code == 400
     error = reply.get_json()["error"]
     assert isinstance(error, str) and 0 < len(error) < 80
@@ -321,33 +322,33 @@ BAD_BODIES = [
 @pytest.mark.parametrize(
     ("body", "reason"), [b[1:] for b in BAD_BODIES], ids=[b[0] for b in BAD_BODIES]
 )
-def test_bodies_that_are_not_envelopes_get_400_with_a_reason(client, body, reason):
-    reply = post(client, body=body, headers=PKI.signed_headers(body))
+def test_bodies_that_are_not_envelopes_get_400_with_a_reason(web_client, body, reason):
+    reply = post(web_client, body=body, headers=PKI.signed_headers(body))
     assert reply.status_code == 400
     assert reply.get_json() == {"error": reason}
 
 
-def test_a_body_over_the_cap_gets_413(client, caplog):
+def test_a_body_over_the_cap_gets_413(web_client, caplog):
     body = b'{"request": {"type": "LaunchRequest"}, "pad": "' + b"x" * MAX_BODY_BYTES + b'"}'
     with caplog.at_level(logging.INFO, logger="skill.web"):
-        reply = post(client, body=body, headers=PKI.signed_headers(body))
+        reply = post(web_client, body=body, headers=PKI.signed_headers(body))
     assert reply.status_code == 413
     assert reply.get_json() == {"error": "request entity too large"}
     assert [r.outcome for r in caplog.records if r.msg == "request"] == ["too_large"]
 
 
-def test_a_body_just_under_the_cap_is_handled(client):
+def test_a_body_just_under_the_cap_is_handled(web_client):
     envelope = alexa().launch()
     envelope["padding"] = ""
     envelope["padding"] = "x" * (MAX_BODY_BYTES - 1 - len(encode(envelope)))
     body = encode(envelope)
     assert len(body) == MAX_BODY_BYTES - 1
-    assert post(client, body=body).status_code == 200
+    assert post(web_client, body=body).status_code == 200
 
 
-def test_a_chunked_body_over_the_cap_gets_413(client):
+def test_a_chunked_body_over_the_cap_gets_413(web_client):
     stream = io.BytesIO(b"{" + b" " * (MAX_BODY_BYTES + 10) + b"}")
-    reply = client.post(
+    reply = web_client.post(
         "/alexa",
         input_stream=stream,
         headers={"Transfer-Encoding": "chunked", "Content-Type": "application/json"},
@@ -367,10 +368,10 @@ def test_a_chunked_body_over_the_cap_gets_413(client):
     ],
     ids=["unknown-request-type", "attributes-string", "user-number", "system-list"],
 )
-def test_well_formed_json_the_sdk_cannot_read_gets_400(client, mutate):
+def test_well_formed_json_the_sdk_cannot_read_gets_400(web_client, mutate):
     envelope = alexa().launch()
     mutate(envelope)
-    reply = post(client, envelope)
+    reply = post(web_client, envelope)
     assert reply.status_code == 400
     assert reply.get_json() == {"error": "request does not match the Alexa request format"}
 
@@ -400,11 +401,11 @@ def test_an_unexpected_failure_in_invoke_is_a_400_without_traceback(caplog):
     assert SECRET_SLOT not in caplog.text
 
 
-def test_other_methods_and_paths_answer_json(client):
-    reply = client.get("/alexa")
+def test_other_methods_and_paths_answer_json(web_client):
+    reply = web_client.get("/alexa")
     assert reply.status_code == 405 and reply.get_json() == {"error": "method not allowed"}
     assert "POST" in reply.headers["Allow"]
-    reply = client.get("/nowhere")
+    reply = web_client.get("/nowhere")
     assert reply.status_code == 404 and reply.get_json() == {"error": "not found"}
 
 
@@ -454,8 +455,8 @@ ODD_REQUESTS = [
 @pytest.mark.parametrize(
     ("make", "speaks"), [o[1:] for o in ODD_REQUESTS], ids=[o[0] for o in ODD_REQUESTS]
 )
-def test_odd_but_valid_requests_get_a_valid_response(client, make, speaks):
-    reply = post(client, make(alexa()))
+def test_odd_but_valid_requests_get_a_valid_response(web_client, make, speaks):
+    reply = post(web_client, make(alexa()))
     assert reply.status_code == 200
     response = assert_valid_response(reply.get_json(), speaks=speaks)
     if not speaks:
@@ -530,13 +531,18 @@ def test_hostile_but_well_formed_input_gets_a_normal_reply(tmp_path, web_content
     assert "Logging error" not in caplog.text
 
 
-def test_the_app_keeps_serving_after_everything_above(client):
-    # Runs last in this module, against the shared app every test above used.
+def test_the_app_keeps_serving_after_refusals_and_odd_requests(web_client):
+    # Whatever order the tests run in: refusals and odd requests first, then a conversation.
+    body = b'{"version": "1.0"}'
+    assert post(web_client, body=body, headers=PKI.signed_headers(body)).status_code == 400
+    assert post(web_client, body=b"[]").status_code == 400
+    for make, _ in [o[1:] for o in ODD_REQUESTS]:
+        assert post(web_client, make(alexa())).status_code == 200
     session = alexa()
-    first = post(client, session.launch())
+    first = post(web_client, session.launch())
     assert first.status_code == 200
     session.absorb(first.get_json())
-    second = post(client, session.intent("AMAZON.HelpIntent"))
+    second = post(web_client, session.intent("AMAZON.HelpIntent"))
     assert second.status_code == 200
     assert_valid_response(second.get_json())
 
@@ -544,8 +550,8 @@ def test_the_app_keeps_serving_after_everything_above(client):
 # -- /healthz ------------------------------------------------------------------------------------
 
 
-def test_healthz_is_ok_without_a_store(client):
-    reply = client.get("/healthz")
+def test_healthz_is_ok_without_a_store(web_client):
+    reply = web_client.get("/healthz")
     assert (reply.status_code, reply.get_json()) == (200, {"status": "ok"})
     assert "no-store" in reply.headers["Cache-Control"]
 
