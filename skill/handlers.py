@@ -26,6 +26,7 @@ from ask_sdk_model.ui import SimpleCard
 
 from skill import metrics
 from skill.content import Content
+from skill.content.keys import P
 from skill.display import has_screen, render_directive
 from skill.intents import INTENT_EVENTS, ROUTINE_SLOT, TOPIC_SLOT, faq_intents
 from skill.machine import Event, Outcome, Turn, advance
@@ -98,21 +99,23 @@ class Conversation:
     def turn_for(self, handler_input: HandlerInput) -> Turn:
         request = handler_input.request_envelope.request
         memory = self.keeper.memory(handler_input)
+        session = handler_input.request_envelope.session
+        opening = session is None or session.new is not False  # a launch, or a one-shot request
         if not isinstance(request, IntentRequest):
-            return Turn(Event.LAUNCH, memory=memory)
+            return Turn(Event.LAUNCH, memory=memory, opening=True)
         name = request.intent.name if request.intent else None
         if name in self.faq_intents:
-            return Turn(Event.FAQ, topic=self.faq_intents[name], memory=memory)
+            return Turn(Event.FAQ, topic=self.faq_intents[name], memory=memory, opening=opening)
         event = INTENT_EVENTS.get(name or "", Event.FALLBACK)
         if event is Event.START_ROUTINE:
             resolved, spoken = slot_value(request, ROUTINE_SLOT)
             routine = resolved or (self.content.find_routine(spoken) or "" if spoken else None)
-            return Turn(event, routine=routine, memory=memory)
+            return Turn(event, routine=routine, memory=memory, opening=opening)
         if event is Event.FAQ:
             resolved, spoken = slot_value(request, TOPIC_SLOT)
             topic = resolved or (self.content.find_topic(spoken) if spoken else None)
-            return Turn(event, topic=topic, memory=memory)
-        return Turn(event, memory=memory)
+            return Turn(event, topic=topic, memory=memory, opening=opening)
+        return Turn(event, memory=memory, opening=opening)
 
     def respond(self, handler_input: HandlerInput, turn: Turn | None = None) -> Response:
         """One turn: the request's own (spoken), or ``turn`` (a touch on the screen)."""
@@ -239,10 +242,10 @@ class ApologyHandler(AbstractExceptionHandler):
                 "where": f"{frame[0].filename}:{frame[0].lineno}" if frame else None,
             },
         )
-        speech = "Sorry, something went wrong on my side. Please say that again, or say stop."
+        speech = self.content.prompt(P.APOLOGY).text
         return (
             handler_input.response_builder.speak(speech)
-            .ask("Please say that again, or say stop.")
-            .set_card(SimpleCard(title="Workout Planner", content=speech))
+            .ask(self.content.prompt(P.APOLOGY_REPROMPT).text)
+            .set_card(SimpleCard(title=self.content.card_title, content=speech))
             .response
         )

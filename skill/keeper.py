@@ -20,7 +20,7 @@ from ask_sdk_core.utils import is_request_type
 from skill import metrics
 from skill.machine import Effect, Outcome
 from skill.progress import Progress
-from skill.state import ROUTINE_STATES, Memory, Screening, State
+from skill.state import ROUTINE_STATES, Memory, Screening
 
 log = logging.getLogger("skill.keeper")
 #: Where the parsed record is kept for the rest of the request.
@@ -102,8 +102,8 @@ class StoredProgress:
                 session.step_index,
             ):
                 progress = progress.with_step(session.routine_id, session.step_index, now)
-        elif session.state is State.READY and progress.routine_id:
-            progress = progress.cleared_routine()  # they chose the menu over picking up
+        elif Effect.UNFINISHED_DECLINED in outcome.effects and progress.routine_id:
+            progress = progress.cleared_routine()  # they said no to picking up
         answer = session.screening.value if session.screening else None
         if answer and answer != progress.screening:
             progress = replace(progress, screening=answer)

@@ -11,6 +11,10 @@ class Line:
 
     text: str
     cue: str | None = None
+    #: Silence after the text (a hold), in whole seconds.
+    pause_seconds: int = 0
+    #: Part of this cue's audio (a hold's spoken count): said only when that cue is not played.
+    within_cue: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,13 @@
 """Replies to SSML: pre-generated cues as ``<audio>`` when they are hosted, plain speech otherwise.
 
-Alexa's limits hold for every response: at most five ``<audio>`` tags, 240 s of audio in the
-speech and 90 s in the reprompt, and under 8,000 characters. A cue that would break a limit is
-spoken as text instead, so the person hears the same words either way.
+Alexa's limits hold for every response (Amazon's "Speech Synthesis Markup Language (SSML)
+Reference"): at most five ``<audio>`` tags, 240 s of audio and breaks in the speech and 90 s in
+the reprompt, breaks of at most 10 s each, and under 8,000 characters. A cue that would break a
+limit is spoken as text instead, so the person hears the same words either way.
+
+A hold without hosted audio is silence: ``<break>`` tags between short spoken counts, so the
+microphone stays closed until the hold is over. A hosted step cue carries its own countdown, so
+the lines that belong to it (``Line.within_cue``) are left out when it plays.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ MAX_AUDIO_TAGS = 5
 MAX_SPEECH_AUDIO_SECONDS = 240.0
 MAX_REPROMPT_AUDIO_SECONDS = 90.0
 MAX_SSML_CHARS = 8000
+MAX_BREAK_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -39,14 +45,29 @@ class SpeechRenderer:
 
     def ssml(self, lines: Iterable[Line], *, reprompt: bool = False) -> str:
         budget = MAX_REPROMPT_AUDIO_SECONDS if reprompt else MAX_SPEECH_AUDIO_SECONDS
-        tags, seconds, parts = 0, 0.0, []
-        for line in lines:
+        lines = list(lines)
+        tags, seconds = 0, 0.0
+        played: dict[int, HostedCue] = {}
+        for index, line in enumerate(lines):
             cue = self._cues.get(line.cue) if line.cue else None
             if cue and tags < MAX_AUDIO_TAGS and seconds + cue.duration_seconds <= budget:
                 tags, seconds = tags + 1, seconds + cue.duration_seconds
-                parts.append(f'<audio src="{escape(f"{self._base_url}/{cue.file}")}"/>')
-            else:
+                played[index] = cue
+        playing = {lines[index].cue for index in played}
+        parts = []
+        for index, line in enumerate(lines):
+            if line.within_cue is not None and line.within_cue in playing:
+                continue
+            if index in played:
+                parts.append(f'<audio src="{escape(f"{self._base_url}/{played[index].file}")}"/>')
+            elif line.text:
                 parts.append(escape(line.text, quote=False))
+            pause = min(line.pause_seconds, int(budget - seconds))
+            seconds += max(pause, 0)
+            while pause > 0:
+                chunk = min(pause, MAX_BREAK_SECONDS)
+                parts.append(f'<break time="{chunk}s"/>')
+                pause -= chunk
         ssml = "<speak>" + " ".join(parts) + "</speak>"
         if len(ssml) > MAX_SSML_CHARS:  # content validation keeps this unreachable; be safe anyway
             raise ValueError(f"speech of {len(ssml)} characters exceeds Alexa's limit")

@@ -37,6 +37,20 @@ class Screening(StrEnum):
     NO = "no"
 
 
+class Aside(StrEnum):
+    """What was said in the ASIDE state, for "repeat"."""
+
+    FAQ = "faq"
+    STEP_INFO = "step_info"
+    EASIER = "easier"
+    MENU = "menu"
+
+
+#: States that ask a question: the skill stays in one only while its last reply asked it.
+QUESTION_STATES = frozenset(
+    {State.SCREENING, State.CONFIRM_DELETE, State.RESUME_OFFER, State.FINISHED}
+)
+
 #: States in which a routine is under way: "it hurts" there stops that routine.
 ROUTINE_STATES = frozenset({State.IN_STEP, State.PAUSED, State.ASIDE})
 
@@ -54,6 +68,16 @@ class SessionState:
     screening: Screening | None = None
     #: This run of the routine was already counted as finished ("back" then "next" again).
     finish_counted: bool = False
+    #: Turns so far this session: chooses between wordings, so replies vary but repeat in tests.
+    turn: int = 0
+    #: Turns in a row that were not understood: the fallback escalates.
+    misses: int = 0
+    #: The routine the last reply offered: a "yes" starts it.
+    offered_routine_id: str | None = None
+    #: What the last aside said (ASIDE state), for "repeat".
+    aside: Aside | None = None
+    #: A hold was spoken this session: the first one teaches the wake word.
+    held: bool = False
 
     @property
     def in_routine(self) -> bool:
@@ -75,17 +99,21 @@ class SessionState:
         try:
             state = State(str(raw.get("state")))
             screening = Screening(raw["screening"]) if raw.get("screening") else None
+            aside = Aside(raw["aside"]) if raw.get("aside") else None
         except (ValueError, TypeError):
             return cls()
-        step_index = raw.get("step_index", 0)
-        if isinstance(step_index, bool) or not isinstance(step_index, int) or step_index < 0:
+        counts = [raw.get(key, 0) for key in ("step_index", "turn", "misses")]
+        if not all(_count(value) for value in counts):
             return cls(screening=screening)
+        step_index, turn, misses = counts
         counted = raw.get("finish_counted", False) is True
-        routine_id, pending, topic = (
-            raw.get(key) for key in ("routine_id", "pending_routine_id", "faq_topic")
+        routine_id, pending, topic, offered = (
+            raw.get(key)
+            for key in ("routine_id", "pending_routine_id", "faq_topic", "offered_routine_id")
         )
         if not all(
-            value is None or isinstance(value, str) for value in (routine_id, pending, topic)
+            value is None or isinstance(value, str)
+            for value in (routine_id, pending, topic, offered)
         ):
             return cls(screening=screening)
         return cls(
@@ -96,7 +124,16 @@ class SessionState:
             faq_topic=topic,
             screening=screening,
             finish_counted=counted,
+            turn=turn,
+            misses=misses,
+            offered_routine_id=offered,
+            aside=aside,
+            held=raw.get("held", False) is True,
         )
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 @dataclass(frozen=True)

@@ -150,10 +150,10 @@ def test_the_console_prints_speech_reprompt_and_card(tmp_path):
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Alexa: Welcome to Workout Planner." in out
-    assert "reprompt: Would you like to start the upper back routine?" in out
+    assert "reprompt: Shall we start the upper back routine?" in out
     assert "card: [Workout Planner] Welcome to Workout Planner." in out
     assert "intent: StartRoutineIntent routine='upper back'->upper_back (exact)" in out
-    assert "Alexa: Thanks, I've noted that." in out
+    assert "Alexa: Got it. Let's do the upper back routine" in out  # the third turn's wording
     assert "card: [Step 1 of 5: Warm up]" in out
     assert "(session ended: SessionEndedRequest sent)" in out
 
@@ -166,7 +166,7 @@ def test_ctrl_d_ends_the_session(tmp_path):
 
 def test_a_turn_that_ends_the_session_says_so():
     result = run_chat(input="open workout planner\nstop\nquit\n")
-    assert "Alexa: Okay. Be gentle with your back. Goodbye!" in result.output
+    assert "Alexa: Take it easy. Goodbye!" in result.output  # the second turn's wording
     assert '(session ended; say "open workout planner" to start again)' in result.output
 
 
@@ -209,7 +209,7 @@ def test_silence_opens_the_skill_then_reprompts_then_ends(channel, resolver):
     assert console.say("").request == "LaunchRequest"
     quiet = console.say("")
     assert quiet.request == SILENCE
-    reprompt = "Would you like to start the upper back routine? Say yes, or name another routine."
+    reprompt = "Shall we start the upper back routine? Say yes, or name another."
     assert quiet.heard.speech == reprompt
     assert len(recording.sent) == 1  # Alexa replays the reprompt itself
     gone = console.say("")

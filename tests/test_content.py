@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from skill.content import ContentError, Side
+from skill.content.keys import P
 from skill.content.loader import CONTENT_DIR, load_content_from
 
 
@@ -61,10 +62,62 @@ def test_faq_covers_the_safety_questions_with_synonyms(content) -> None:
 
 
 def test_safety_texts(content) -> None:
-    assert "not a substitute for professional medical advice" in content.prompts["disclaimer"]
-    assert "healthcare professional" in content.prompts["pain_stop"]
-    assert "emergency number" in content.prompts["chest_pain"]
-    assert "medical help right away" in content.prompts["red_flag"]
+    assert "not a substitute for professional medical advice" in content.prompts["disclaimer"][0]
+    assert "healthcare professional" in content.prompts["pain_stop"][0]
+    assert "emergency number" in content.prompts["chest_pain"][0]
+    assert "medical help right away" in content.prompts["red_flag"][0]
+    assert "Alexa, it hurts" in content.prompts["how_to_stop"][0]  # the wake word
+
+
+def test_every_step_has_an_easier_variation(content) -> None:
+    for routine in content.routines:
+        for step in routine.steps:
+            assert step.easier and step.easier != step.say, (routine.id, step.id)
+
+
+def test_twists_ease_in_without_leverage_and_pressure_stays_off_the_bones(content) -> None:
+    for routine in content.routines:
+        for step in routine.steps:
+            text = f"{step.say} {step.card} {step.easier}".lower()
+            assert "as your spine adjusts" not in text
+            assert not re.search(
+                r"\b(pull|leverage|further)\b", re.sub(r"no pulling( or leverage)?", "", text)
+            )
+            assert "on your spine" not in text and "on the spine itself" not in text
+    pressure = content.routine("upper_back").steps[2]
+    assert "never on the bones of the spine" in pressure.say
+
+
+def test_neck_stretches_hold_each_side_on_its_own(content) -> None:
+    steps = [s for s in content.routine("stretching").steps if s.id.startswith("neck")]
+    assert [(s.side, bool(s.hold_seconds)) for s in steps] == [
+        (Side.RIGHT, True),
+        (Side.LEFT, True),
+    ]
+
+
+def test_the_pop_line_says_it_may_happen_and_is_not_the_aim(content) -> None:
+    twist = content.routine("upper_back").steps[4]
+    assert "pop may happen" in twist.say and "isn't the aim" in twist.say
+
+
+def test_small_talk_has_at_least_three_wordings(content) -> None:
+    for key in (
+        P.FALLBACK,
+        P.FALLBACK_ROUTINE,
+        P.MENU_REPROMPT,
+        P.STEP_REPROMPT,
+        P.SCREENING_REPROMPT,
+        P.PAUSED_REPROMPT,
+        P.PAIN_REPROMPT,
+        P.STEP_TRANSITION,
+        P.STEP_NEXT,
+        P.HOLD_END,
+        P.THANKS,
+        P.DECLINED,
+        P.SCREENING_NOTED,
+    ):
+        assert len(set(content.prompts[key])) >= 3, key
 
 
 ALL_TEXT_FORBIDDEN = [
@@ -177,10 +230,26 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
         load_content_from(tmp_path)
 
 
-def test_every_prompt_is_said_somewhere(content) -> None:
-    """An unused prompt would still be rendered as a cue: keep the content honest."""
-    actions = (Path(__file__).parent.parent / "skill" / "machine" / "actions.py").read_text()
-    assert [key for key in content.prompts if f'"{key}"' not in actions] == []
+def test_every_prompt_key_is_said_somewhere() -> None:
+    """An unused prompt would still be rendered as a cue: every key is used by the code."""
+    skill = Path(__file__).parent.parent / "skill"
+    code = "".join(path.read_text() for path in skill.rglob("*.py") if path.name != "keys.py")
+    unused = [key.value for key in P if f"P.{key.name}" not in code]
+    # Per-side step information is chosen by the step's side.
+    assert unused == ["step_info_side_left", "step_info_side_right", "step_info_side_both"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d["prompts"].pop("menu_reprompt"), "prompts.menu_reprompt: is missing"),
+        (lambda d: d["prompts"].update(menu_repromt="x"), "prompts.menu_repromt: is not a prompt"),
+        (lambda d: d["prompts"].update(thanks=[]), "prompts.thanks: must be a string or"),
+        (lambda d: d["prompts"].update(thanks=["ok", ""]), "prompts.thanks[1]"),
+    ],
+)
+def test_prompt_keys_are_checked_when_the_content_loads(broken, change, expected) -> None:
+    assert expected in broken("prompts.yaml", change)
 
 
 def test_the_compiled_copy_is_current() -> None:

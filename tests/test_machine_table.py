@@ -1,73 +1,69 @@
-"""The transition table itself: total, reachable, no traps, safety first, diagram in sync."""
+"""The transition table itself: total, every rule live, no traps, safety first, questions kept
+honest, diagram in sync; and the validator that enforces it catches each kind of mistake."""
 
 from __future__ import annotations
 
-from collections import deque
+from dataclasses import replace
 
 import pytest
 
+from skill.content import Content
+from skill.content.keys import P
 from skill.diagram import DIAGRAM_PATH, render_diagram
-from skill.machine import ANY, RULES, SAME, Event, Rule
-from skill.machine.actions import ACTIONS
-from skill.state import ROUTINE_STATES, State
+from skill.machine import ANY, RULES, SAME, Event, Rule, TableError, Turn, advance, validate
+from skill.machine import actions as a
+from skill.machine import guards as g
+from skill.machine.actions import Action
+from skill.machine.table import live_rules, rules_for
+from skill.state import QUESTION_STATES, Memory, Screening, SessionState, State
 
 ALL_STATES = list(State)
 ALWAYS = [Event.HELP, Event.STOP, Event.CANCEL, Event.REPEAT, Event.PAIN]
 
 
-def rules_for(state: State, event: Event) -> list[Rule]:
-    return [r for r in RULES if (r.source is ANY or r.source == state) and r.event == event]
-
-
-def targets(rule: Rule, state: State) -> State:
-    return state if rule.target is SAME else rule.target  # type: ignore[return-value]
-
-
-def edges() -> dict[State, set[State]]:
-    graph: dict[State, set[State]] = {s: set() for s in ALL_STATES}
-    for state in ALL_STATES:
-        for event in Event:
-            for rule in rules_for(state, event):
-                graph[state].add(targets(rule, state))
-    return graph
-
-
-def reachable(start: State) -> set[State]:
-    graph, seen, queue = edges(), {start}, deque([start])
-    while queue:
-        for nxt in graph[queue.popleft()]:
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-    return seen
+def test_the_table_validates() -> None:
+    validate(RULES)  # also run on import; here so a failure reads as a test
 
 
 @pytest.mark.parametrize("state", ALL_STATES)
 @pytest.mark.parametrize("event", list(Event))
 def test_every_state_answers_every_event(state: State, event: Event) -> None:
     """Some rule without a guard always matches, so no (state, event) is left unanswered."""
-    assert any(rule.guard is None for rule in rules_for(state, event)), (state, event)
+    assert any(rule.guard is None for rule in rules_for(RULES, state, event)), (state, event)
 
 
 @pytest.mark.parametrize("state", ALL_STATES)
 @pytest.mark.parametrize("event", ALWAYS)
 def test_help_stop_cancel_repeat_and_pain_are_answered_everywhere(state: State, event: Event):
-    assert rules_for(state, event)
+    assert live_rules(RULES, state, event)
+
+
+def test_every_rule_can_fire_somewhere() -> None:
+    live = {
+        id(rule) for state in State for event in Event for rule in live_rules(RULES, state, event)
+    }
+    assert [str(rule) for rule in RULES if id(rule) not in live] == []
+
+
+def test_pain_stopped_start_over_restarts_and_nothing_shadows_it() -> None:
+    live = live_rules(RULES, State.PAIN_STOPPED, Event.START_OVER)
+    assert [rule.action for rule in live][-2:] == [a.restart, a.pain_rest]
 
 
 @pytest.mark.parametrize("state", ALL_STATES)
 def test_pain_is_decided_before_anything_state_specific(state: State) -> None:
-    first = rules_for(state, Event.PAIN)
+    first = rules_for(RULES, state, Event.PAIN)
     assert all(rule.source is ANY for rule in first)
-    assert {targets(rule, state) for rule in first} == {State.PAIN_STOPPED}
+    assert {rule.target_from(state) for rule in first} == {State.PAIN_STOPPED}
     pain_rules = [i for i, r in enumerate(RULES) if r.event is Event.PAIN]
     assert max(pain_rules) < min(i for i, r in enumerate(RULES) if r.source is not ANY)
 
 
-def test_every_action_exists_and_every_action_is_used() -> None:
+def test_actions_are_named_callables_and_every_one_is_used() -> None:
+    defined = {value for value in vars(a).values() if isinstance(value, Action)}
     used = {rule.action for rule in RULES}
-    assert used <= set(ACTIONS)
-    assert set(ACTIONS) <= used, set(ACTIONS) - used
+    assert all(isinstance(rule.action, Action) and callable(rule.action) for rule in RULES)
+    assert defined == used, sorted(x.name for x in defined ^ used)
 
 
 def test_guards_are_named_functions() -> None:
@@ -76,29 +72,100 @@ def test_guards_are_named_functions() -> None:
             assert rule.guard.__name__ != "<lambda>"
 
 
-def test_no_unreachable_states() -> None:
-    assert reachable(State.READY) == set(ALL_STATES)
-
-
-@pytest.mark.parametrize("state", ALL_STATES)
-def test_no_trap_states(state: State) -> None:
-    """From anywhere, a person can leave and can get back to the menu."""
-    assert State.ENDED in reachable(state)
-    assert State.READY in reachable(state)
-
-
-@pytest.mark.parametrize("state", sorted(ROUTINE_STATES))
-def test_every_routine_state_can_finish(state: State) -> None:
-    assert State.FINISHED in reachable(state)
-
-
 def test_red_flags_end_the_session_from_everywhere() -> None:
     for state in ALL_STATES:
         for event in (Event.RED_FLAG, Event.CHEST_PAIN):
-            assert targets(rules_for(state, event)[0], state) is State.ENDED
+            assert rules_for(RULES, state, event)[0].target_from(state) is State.ENDED
 
 
 def test_committed_diagram_is_in_sync() -> None:
     assert DIAGRAM_PATH.read_text(encoding="utf-8") == render_diagram(), (
         "docs/state-machine.md is stale: run `workout-planner diagram`"
     )
+
+
+# The validator fails for each kind of broken table.
+
+_ANSWERS = [
+    Rule(ANY, event, a.goodbye, State.ENDED) for event in Event if event is not Event.LIST_ROUTINES
+] + [Rule(ANY, Event.LIST_ROUTINES, a.menu, State.READY)]
+
+
+_TRAP = (
+    Rule(State.READY, Event.NEXT, a.pause, State.PAUSED),
+    *(Rule(State.PAUSED, event, a.pause, SAME) for event in Event),
+    *_ANSWERS,
+)
+
+
+@pytest.mark.parametrize(
+    ("broken", "problem"),
+    [
+        (RULES[:-1], "fallback in .* has no unguarded rule"),
+        (
+            (
+                Rule(ANY, Event.YES, a.not_asked, SAME),
+                Rule(ANY, Event.YES, a.declined, SAME),
+                *RULES,
+            ),
+            "can never fire",
+        ),
+        (
+            (
+                Rule(State.READY, Event.NEXT, a.pause, State.PAUSED, g.has_routine),
+                Rule(State.READY, Event.NEXT, a.pause, State.PAUSED, g.has_routine),
+                *RULES,
+            ),
+            "can never fire",
+        ),
+        (
+            (Rule(State.CONFIRM_DELETE, Event.NEXT, a.menu, SAME), *RULES),
+            "stays in confirm_delete without asking its question",
+        ),
+        (tuple(_ANSWERS), "unreachable"),
+        (_TRAP, "paused is a trap"),
+    ],
+)
+def test_the_validator_refuses_a_broken_table(broken: tuple[Rule, ...], problem: str) -> None:
+    with pytest.raises(TableError, match=problem):
+        validate(tuple(broken))
+
+
+# In a question state, a rule that keeps the state says its question again (behaviour, not the
+# declaration the validator reads).
+
+
+def _question_texts(content: Content, state: State) -> set[str]:
+    keys = {
+        State.SCREENING: [P.SCREENING_QUESTION, P.SCREENING_REPROMPT, P.HELP_SCREENING],
+        State.CONFIRM_DELETE: [P.DELETE_CONFIRM, P.DELETE_REPROMPT, P.HELP_DELETE],
+        State.RESUME_OFFER: [P.RESUME_OFFER_REPROMPT, P.HELP_RESUME],
+        State.FINISHED: [P.FINISHED_MENU, P.HELP_FINISHED],
+    }[state]
+    return {text for key in keys for text in content.prompts[key]}
+
+
+def _in(state: State) -> SessionState:
+    return SessionState(
+        state=state,
+        routine_id="upper_back",
+        step_index=2,
+        pending_routine_id="stretching" if state is State.SCREENING else None,
+        screening=None if state is State.SCREENING else Screening.NO,
+    )
+
+
+@pytest.mark.parametrize("state", sorted(QUESTION_STATES))
+@pytest.mark.parametrize("event", list(Event))
+@pytest.mark.parametrize("misses", [0, 1, 2])
+def test_staying_in_a_question_state_asks_the_question_again(
+    content: Content, state: State, event: Event, misses: int
+) -> None:
+    session = replace(_in(state), misses=misses)
+    turn = Turn(event, memory=Memory(known=True))
+    outcome = advance(session, turn, content)
+    if outcome.session.state is not state:
+        return
+    last = outcome.reply.speech[-1].text
+    assert last in _question_texts(content, state) or last.endswith("?"), (event, last)
+    assert not outcome.reply.end_session

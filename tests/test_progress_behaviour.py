@@ -78,7 +78,7 @@ def test_after_a_pain_stop_the_next_launch_checks_in_instead_of_resuming(
     assert rows(db)[0]["stopped_for_pain"] is True
     leave(person)
     said = person.launch()
-    assert "Last time, something hurt" in said and "healthcare professional" in said
+    assert "Last time something hurt" in said and "healthcare professional" in said
     assert "pick up" not in said
     leave(person)
     assert "something hurt" not in person.launch()  # checked in once

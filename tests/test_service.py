@@ -18,7 +18,7 @@ def test_a_routine_over_verified_http_is_remembered_next_session(signed_alexa: S
     assert "Step one of five" in spoken(signed_alexa.post(alexa.intent("AMAZON.NoIntent")))
     assert "Step two of five" in spoken(signed_alexa.post(alexa.intent("AMAZON.NextIntent")))
     reply = signed_alexa.post(alexa.intent("FaqIntent", topic=("risks", "risks")))
-    assert "same step" in spoken(reply)
+    assert "Say next for step three" in spoken(reply)
     signed_alexa.post(alexa.intent("AMAZON.StopIntent"))
 
     reply = signed_alexa.post(alexa.launch())

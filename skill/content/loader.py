@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from skill.content.grammar import GrammarError, check_syntax, slots_in
+from skill.content.keys import P
 from skill.content.model import (
+    TURN_FIELDS,
     Content,
     FaqEntry,
     IntentSamples,
@@ -30,12 +32,17 @@ from skill.content.model import (
 
 CONTENT_DIR = Path(__file__).resolve().parent
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_PLACEHOLDERS = {"routine_names", "default_routine"}
+#: Filled once at load; the per-turn ones (TURN_FIELDS) are left for the machine.
+_PLACEHOLDERS = {"routine_names", "default_routine", "gentle_routine", "gentle_names"}
+#: A hold is silence in one reply: with the speech around it, it stays within Alexa's 240 s.
+MAX_HOLD_SECONDS = 120
 _TEMPLATE_FIELDS = {
     "routine_intro": {"name", "summary"},
     "routine_done": {"name"},
     "step": {"number", "count", "say"},
     "hold": {"seconds"},
+    "card_title": set(),
+    "step_card": {"number", "count", "title"},
 }
 T = TypeVar("T")
 
@@ -158,9 +165,12 @@ def _read(parsed: dict[str, Any], name: str) -> tuple[_Reader, Mapping[str, Any]
 def _step(r: _Reader, data: Mapping[str, Any], at: str) -> Step:
     hold = data.get("hold_seconds")
     if (hold is not None and (isinstance(hold, bool) or not isinstance(hold, int))) or (
-        isinstance(hold, int) and not 1 <= hold <= 240
+        isinstance(hold, int) and not 1 <= hold <= MAX_HOLD_SECONDS
     ):
-        raise r.fail(f"{at}.hold_seconds", "must be a whole number from 1 to 240")
+        raise r.fail(f"{at}.hold_seconds", f"must be a whole number from 1 to {MAX_HOLD_SECONDS}")
+    warm_up_first = data.get("warm_up_first", False)
+    if not isinstance(warm_up_first, bool):
+        raise r.fail(f"{at}.warm_up_first", "must be true or false")
     side = data.get("side")
     if side is not None and side not in {s.value for s in Side}:
         raise r.fail(f"{at}.side", "must be left, right or both")
@@ -169,8 +179,10 @@ def _step(r: _Reader, data: Mapping[str, Any], at: str) -> Step:
         title=r.text(data, "title", at),
         say=r.text(data, "say", at),
         card=r.text(data, "card", at),
+        easier=r.text(data, "easier", at),
         hold_seconds=hold,
         side=Side(side) if side else None,
+        warm_up_first=warm_up_first,
     )
 
 
@@ -208,17 +220,42 @@ def _fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+class _LeaveTurnFields(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _wordings(r: _Reader, raw: Mapping[str, Any], key: str) -> list[str]:
+    """A prompt is one wording, or a list of wordings to vary between."""
+    value = raw.get(key)
+    if isinstance(value, list):
+        if not value:
+            raise r.fail(f"prompts.{key}", "must be a string or a non-empty list of strings")
+        return [r.text({key: item}, key, f"prompts.{key}[{i}]") for i, item in enumerate(value)]
+    return [r.text(raw, key, "prompts")]
+
+
 def _prompts(
     r: _Reader, data: Mapping[str, Any], fill: Mapping[str, str]
-) -> tuple[dict[str, str], dict[str, str]]:
+) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     raw = r.mapping(data.get("prompts"), "prompts")
+    missing = [key.value for key in P if key.value not in raw]
+    if missing:
+        raise r.fail(f"prompts.{missing[0]}", "is missing (the skill says it)")
+    known = {key.value for key in P}
+    unused = [key for key in raw if key not in known]
+    if unused:
+        raise r.fail(
+            f"prompts.{unused[0]}", "is not a prompt the skill says (skill/content/keys.py)"
+        )
     prompts = {}
     for key in raw:
-        text = r.text(raw, key, "prompts")
-        unknown = _fields(text) - _PLACEHOLDERS
-        if unknown:
-            raise r.fail(f"prompts.{key}", f"unknown placeholder {{{sorted(unknown)[0]}}}")
-        prompts[key] = text.format(**fill)
+        wordings = _wordings(r, raw, key)
+        for text in wordings:
+            unknown = _fields(text) - _PLACEHOLDERS - TURN_FIELDS
+            if unknown:
+                raise r.fail(f"prompts.{key}", f"unknown placeholder {{{sorted(unknown)[0]}}}")
+        prompts[key] = tuple(text.format_map(_LeaveTurnFields(fill)) for text in wordings)
     templates = _templated(
         r, r.mapping(data.get("templates"), "templates"), _TEMPLATE_FIELDS, "templates"
     )
@@ -367,10 +404,16 @@ def load_content_from(directory: Path) -> Content:
     faq = fr.each(fr.items(faq_data.get("faq"), "faq"), "faq", lambda d, w: _faq(fr, d, w))
     fr.unique([entry.id for entry in faq], "faq")
 
+    gentle = [routine.name for routine in routines if routine.suits_spine_condition]
+    if not gentle:
+        raise r.fail("routines", "no routine suits a spine condition (suits_spine_condition)")
+
     pr, prompt_data = _read(parsed, "prompts.yaml")
     fill = {
         "routine_names": _spoken_list([routine.name for routine in routines]),
         "default_routine": by_id[default].name,
+        "gentle_routine": gentle[0],
+        "gentle_names": _spoken_list(gentle),
     }
     prompts, templates = _prompts(pr, prompt_data, fill)
 

@@ -28,8 +28,12 @@ class Step:
     title: str
     say: str
     card: str
+    #: The gentler variation, offered when the person says it is too hard.
+    easier: str = ""
     hold_seconds: int | None = None
     side: Side | None = None
+    #: Picking the routine up at this step in a later session suggests a warm-up first.
+    warm_up_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,8 @@ class Content:
     routines: tuple[Routine, ...]
     default_routine_id: str
     faq: tuple[FaqEntry, ...]
-    #: Fixed prompts by key, placeholders already filled.
-    prompts: Mapping[str, str]
+    #: Prompts by key: one or more wordings each, load-time placeholders already filled.
+    prompts: Mapping[str, tuple[str, ...]]
     #: Per-routine and per-step templates (``routine_intro``, ``routine_done``, ``step``, ``hold``).
     templates: Mapping[str, str]
     intents: IntentSamples
@@ -140,8 +144,40 @@ class Content:
 
     # What is said, as lines carrying their cue ids.
 
-    def prompt(self, key: str) -> Line:
-        return Line(self.prompts[key], cue=f"prompt.{key}")
+    @cached_property
+    def gentle_routine(self) -> Routine:
+        """The first routine that suits a spine condition (the loader checks there is one)."""
+        return next(r for r in self.routines if r.suits_spine_condition)
+
+    def prompt(self, key: str, turn: int = 0, **values: object) -> Line:
+        """One wording of a prompt, chosen by ``turn``; ``values`` fill per-turn placeholders.
+
+        A prompt with per-turn placeholders is spoken as text: it has no pre-generated cue.
+        """
+        wordings = self.prompts[key]
+        index = turn % len(wordings)
+        text = wordings[index]
+        if has_turn_fields(text):
+            filled = text.format(**values)
+            return Line(filled[:1].upper() + filled[1:])  # "Fifteen more seconds."
+        return Line(text, cue=prompt_cue(key, index))
+
+    @property
+    def card_title(self) -> str:
+        return self.templates["card_title"]
+
+    def step_card_title(self, routine: Routine, index: int) -> str:
+        step = routine.steps[index]
+        return self.templates["step_card"].format(
+            number=index + 1, count=len(routine.steps), title=step.title
+        )
+
+    def hold_text(self, seconds: int) -> str:
+        """The hold, written (a card): digits rather than words."""
+        return self.templates["hold"].format(seconds=seconds)
+
+    def easier_line(self, routine: Routine, index: int) -> Line:
+        return Line(routine.steps[index].easier, cue=f"step.{routine.id}.{index + 1}.easier")
 
     def intro_line(self, routine: Routine) -> Line:
         text = self.templates["routine_intro"].format(name=routine.name, summary=routine.summary)
@@ -167,7 +203,12 @@ class Content:
 
     def cue_specs(self) -> list[CueSpec]:
         """Every cue the skill can play, for ``workout-planner audio build``."""
-        specs = [CueSpec(line.cue or "", line.text) for line in map(self.prompt, self.prompts)]
+        specs = [
+            CueSpec(prompt_cue(key, index), text)
+            for key, wordings in self.prompts.items()
+            for index, text in enumerate(wordings)
+            if not has_turn_fields(text)
+        ]
         for routine in self.routines:
             for line in (self.intro_line(routine), self.done_line(routine)):
                 specs.append(CueSpec(line.cue or "", line.text))
@@ -175,6 +216,8 @@ class Content:
                 line = self.step_line(routine, index)
                 hold, counts = step.hold_seconds, spoken_counts(step.hold_seconds)
                 specs.append(CueSpec(line.cue or "", line.text, hold, chime=True, counts=counts))
+                easier = self.easier_line(routine, index)
+                specs.append(CueSpec(easier.cue or "", easier.text))
         specs.extend(CueSpec(f"faq.{entry.id}", entry.answer) for entry in self.faq)
         return specs
 
@@ -184,6 +227,22 @@ def spoken_counts(hold_seconds: int | None) -> tuple[str, ...]:
     if not hold_seconds:
         return ()
     return tuple(words(n) for n in range(min(SPOKEN_COUNTS, hold_seconds - 1), 0, -1))
+
+
+#: Placeholders a prompt may leave for the turn to fill (the loader fills the others).
+TURN_FIELDS = frozenset(
+    {"routine", "number", "count", "next_number", "left", "seconds", "title", "nth"}
+)
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def has_turn_fields(text: str) -> bool:
+    return any(name in TURN_FIELDS for name in _FIELD.findall(text))
+
+
+def prompt_cue(key: str, index: int) -> str:
+    """``prompt.menu`` for a prompt's first wording, ``prompt.menu.2`` for its second."""
+    return f"prompt.{key}" if index == 0 else f"prompt.{key}.{index + 1}"
 
 
 def normalise(spoken: str) -> str:

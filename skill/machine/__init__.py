@@ -9,21 +9,40 @@ from __future__ import annotations
 from dataclasses import replace
 
 from skill.content import Content
-from skill.machine.actions import ACTIONS
 from skill.machine.events import Ctx, Effect, Event, Outcome, Turn
-from skill.machine.table import ANY, RULES, SAME, Rule
-from skill.state import ROUTINE_STATES, SessionState, State
+from skill.machine.table import ANY, RULES, SAME, Rule, TableError, validate
+from skill.state import ROUTINE_STATES, Memory, SessionState, State
 
 
 def _recover(session: SessionState, content: Content) -> SessionState:
     """A state that cannot go on (its routine or step is gone, or the session ended) is the menu."""
     routine = content.routine(session.routine_id)
-    lost = session.state in ROUTINE_STATES | {State.RESUME_OFFER} and (
+    lost = session.state in ROUTINE_STATES | {State.RESUME_OFFER, State.FINISHED} and (
         routine is None or not 0 <= session.step_index < len(routine.steps)
     )
     if lost or session.state is State.ENDED:
-        return SessionState(screening=session.screening)
+        return SessionState(screening=session.screening, turn=session.turn)
     return session
+
+
+def _opening(memory: Memory, content: Content) -> SessionState:
+    """The first turn of a session starts where a launch would: the stored screening answer,
+    and an unfinished routine on offer."""
+    routine = content.routine(memory.unfinished_routine_id)
+    if routine is None:
+        return SessionState(screening=memory.screening)
+    index = min(max(memory.unfinished_step_index, 0), len(routine.steps) - 1)
+    return SessionState(
+        state=State.RESUME_OFFER,
+        screening=memory.screening,
+        routine_id=routine.id,
+        step_index=index,
+    )
+
+
+def _forget_the_last_reply(session: SessionState) -> SessionState:
+    """What only the last reply stood for (an offer, an aside) lapses with the next turn."""
+    return replace(session, offered_routine_id=None, aside=None, faq_topic=None)
 
 
 #: The table's rules by event, in table order: a turn only looks at its own event's rules.
@@ -33,7 +52,7 @@ _RULES_BY_EVENT: dict[Event, tuple[Rule, ...]] = {
 
 
 def find_rule(ctx: Ctx) -> Rule:
-    """The first matching rule; the table tests prove one always matches."""
+    """The first matching rule; the table's validation proves one always matches."""
     for rule in _RULES_BY_EVENT[ctx.turn.event]:
         if rule.matches(ctx):
             return rule
@@ -42,14 +61,19 @@ def find_rule(ctx: Ctx) -> Rule:
 
 def advance(session: SessionState, turn: Turn, content: Content) -> Outcome:
     """Apply one turn: the new session state, what to say, and what the store must remember."""
-    if turn.event is Event.LAUNCH:
-        session = SessionState(screening=turn.memory.screening)
-    ctx = Ctx(_recover(session, content), turn, content)
-    rule = find_rule(ctx)
-    outcome = ACTIONS[rule.action](ctx)
-    target = ctx.session.state if rule.target is SAME else rule.target
-    assert isinstance(target, State)
-    return replace(outcome, session=replace(outcome.session, state=target))
+    if turn.opening:
+        session = _opening(turn.memory, content)
+    session = _recover(session, content)
+    rule = find_rule(Ctx(session, turn, content, said=session))
+    kept = session if rule.action.reasks else _forget_the_last_reply(session)
+    outcome = rule.action(Ctx(kept, turn, content, said=session))
+    after = replace(
+        outcome.session,
+        state=rule.target_from(session.state),
+        turn=session.turn + 1,
+        misses=session.misses + 1 if turn.event is Event.FALLBACK else 0,
+    )
+    return replace(outcome, session=after)
 
 
 __all__ = [
@@ -61,7 +85,9 @@ __all__ = [
     "Event",
     "Outcome",
     "Rule",
+    "TableError",
     "Turn",
     "advance",
     "find_rule",
+    "validate",
 ]

@@ -33,6 +33,11 @@ class Event(StrEnum):
     FAQ = "faq"
     UPDATE_SCREENING = "update_screening"
     DELETE_DATA = "delete_data"
+    #: "Where am I?": the step's number, hold, side and how many are left.
+    STEP_INFO = "step_info"
+    #: "This is too hard": an easier variation, or skipping the step.
+    TOO_HARD = "too_hard"
+    THANKS = "thanks"
 
 
 class Effect(StrEnum):
@@ -42,6 +47,8 @@ class Effect(StrEnum):
     PAIN_STOP = "pain_stop"
     PAIN_CHECKED_IN = "pain_checked_in"
     DELETE_DATA = "delete_data"
+    #: The person said no to picking up their unfinished routine: forget it.
+    UNFINISHED_DECLINED = "unfinished_declined"
 
 
 @dataclass(frozen=True)
@@ -54,15 +61,23 @@ class Turn:
     #: FAQ: the topic id; ``None`` when not recognised.
     topic: str | None = None
     memory: Memory = field(default_factory=Memory)
+    #: The first request of a session (a launch, or a one-shot intent): the store is read as a
+    #: launch reads it.
+    opening: bool = False
 
 
 @dataclass(frozen=True)
 class Ctx:
-    """What a guard or an action sees."""
+    """What a guard or an action sees.
+
+    ``said`` is the session as the last reply left it; ``session`` is the same, minus what only
+    that reply stood for (an offer, an aside) unless the action re-asks the current question.
+    """
 
     session: SessionState
     turn: Turn
     content: Content
+    said: SessionState
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,14 @@ from skill.state import Screening, State
 Guard = Callable[[Ctx], bool]
 
 
+def suitable_default(ctx: Ctx) -> Routine:
+    """What "start" means for this person: the default, or the gentle one if that doesn't suit."""
+    default = ctx.content.default_routine
+    if ctx.session.screening is Screening.YES and not default.suits_spine_condition:
+        return ctx.content.gentle_routine
+    return default
+
+
 def chosen_routine(ctx: Ctx) -> Routine | None:
     """The routine a start (or a "yes" to an offer) refers to."""
     if ctx.turn.event is Event.START_ROUTINE and ctx.turn.routine is not None:
@@ -19,7 +27,9 @@ def chosen_routine(ctx: Ctx) -> Routine | None:
         return ctx.content.routine(ctx.session.pending_routine_id)
     if ctx.session.state in (State.RESUME_OFFER, State.FINISHED):
         return ctx.content.routine(ctx.session.routine_id)
-    return ctx.content.default_routine
+    if ctx.turn.event is Event.YES and ctx.said.offered_routine_id:
+        return ctx.content.routine(ctx.said.offered_routine_id)
+    return suitable_default(ctx)
 
 
 def routine_unrecognised(ctx: Ctx) -> bool:
@@ -49,6 +59,11 @@ def has_pending(ctx: Ctx) -> bool:
     return ctx.content.routine(ctx.session.pending_routine_id) is not None
 
 
+def nothing_offered(ctx: Ctx) -> bool:
+    """The last reply offered no routine, so a "yes" answers nothing."""
+    return ctx.content.routine(ctx.said.offered_routine_id) is None
+
+
 def in_routine(ctx: Ctx) -> bool:
     return ctx.session.in_routine
 
@@ -64,6 +79,24 @@ def has_routine(ctx: Ctx) -> bool:
 
 def pain_last_time(ctx: Ctx) -> bool:
     return ctx.turn.memory.pain_last_time
+
+
+def opening_after_pain(ctx: Ctx) -> bool:
+    """A one-shot request from someone whose last routine stopped for pain: check in first."""
+    return ctx.turn.opening and ctx.turn.memory.pain_last_time
+
+
+def opening_with_unfinished(ctx: Ctx) -> bool:
+    """The first turn of a session, from someone with a routine to pick up."""
+    return ctx.turn.opening and has_unfinished(ctx)
+
+
+def opening_first_visit(ctx: Ctx) -> bool:
+    return ctx.turn.opening and first_visit(ctx)
+
+
+def opening(ctx: Ctx) -> bool:
+    return ctx.turn.opening
 
 
 def has_unfinished(ctx: Ctx) -> bool:
