@@ -89,7 +89,7 @@ CASES = [
     ("I don't have osteoporosis", "UpdateScreeningIntent", {}),
     # Built-ins: the model's samples and Amazon's own phrasings.
     ("next", "AMAZON.NextIntent", {}),
-    ("continue", "AMAZON.NextIntent", {}),
+    ("continue", "AMAZON.ResumeIntent", {}),
     ("next step", "AMAZON.NextIntent", {}),
     ("stop", "AMAZON.StopIntent", {}),
     ("I'm done", "AMAZON.StopIntent", {}),

@@ -117,7 +117,7 @@ def test_the_console_prints_the_screen_and_touches_it(tmp_path):
     assert "screen (step):" in result.output
     assert "countdown: 0:20" in result.output
     assert "touch: previous [Back], repeat [Repeat], pause [Pause], next [Next]" in result.output
-    assert "Step 1 of 5 · Paused" in result.output
+    assert "Step 1 of 6 · Paused" in result.output
     assert "no touch target 'nothing' on the screen (it offers resume, pain)" in result.output
 
 

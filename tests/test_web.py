@@ -132,7 +132,8 @@ def test_signed_launch_request_gets_a_full_response(web_client):
 def test_cert_url_variants_amazon_allows_are_accepted(web_client, url):
     body = encode(alexa().launch())
     assert (
-        post(web_client, body=body, headers=sign(body, PKI.leaf_key, cert_url=url)).status_code == 200
+        post(web_client, body=body, headers=sign(body, PKI.leaf_key, cert_url=url)).status_code
+        == 200
     )
 
 
