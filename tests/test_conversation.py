@@ -295,3 +295,113 @@ def test_after_pain_outside_a_routine_next_does_not_mention_a_routine(dialogue: 
     dialogue.say("PainIntent")
     said = dialogue.say("AMAZON.NextIntent")
     assert "that routine" not in said and "won't start a routine" in said
+
+
+# Asking where you are, saying it's too hard, saying thanks.
+
+
+def test_step_info_answers_from_the_content(dialogue: Dialogue, content) -> None:
+    dialogue.start()
+    dialogue.say("AMAZON.NextIntent")
+    dialogue.say("AMAZON.NextIntent")
+    said = dialogue.say("StepInfoIntent")
+    assert "step three of five, Gentle pressure" in said
+    assert "forty-five second hold" in said and "Two more after this one" in said
+    assert said.state == "aside" and "Say next for step four" in said
+    dialogue.say("AMAZON.NextIntent")
+    said = dialogue.say("StepInfoIntent")
+    assert "right side" in said
+    assert "step four of five" in dialogue.say("AMAZON.ResumeIntent")
+    dialogue.say("AMAZON.NextIntent")
+    said = dialogue.say("StepInfoIntent")
+    assert "It's the last one" in said and "Say next to finish" in said
+
+
+def test_too_hard_offers_the_easier_variation_or_skipping_and_never_pushes_on(
+    dialogue: Dialogue, content
+) -> None:
+    dialogue.start()
+    dialogue.say("AMAZON.NextIntent")
+    dialogue.say("AMAZON.NextIntent")
+    said = dialogue.say("TooHardIntent")
+    assert content.default_routine.steps[2].easier in said
+    assert "skip" in said and "step four" not in said.speech.lower()
+    assert said.state == "aside"
+    assert content.default_routine.steps[2].easier in dialogue.say("AMAZON.RepeatIntent")
+    assert "step four of five" in dialogue.say("AMAZON.NextIntent")  # skip moves on
+
+
+def test_too_hard_outside_a_routine_offers_the_gentlest_one(dialogue: Dialogue) -> None:
+    dialogue.launch()
+    said = dialogue.say("TooHardIntent")
+    assert "shoulder release routine is the gentlest" in said
+    dialogue.say("AMAZON.YesIntent")
+    assert "step one of four" in dialogue.say("AMAZON.NoIntent")  # screened, then started
+
+
+@pytest.mark.parametrize("setup", ["step", "paused", "screening", "menu"])
+def test_thanks_answers_briefly_and_keeps_the_place(dialogue: Dialogue, setup: str) -> None:
+    if setup == "menu":
+        before = dialogue.launch()
+    elif setup == "screening":
+        dialogue.launch()
+        before = dialogue.say("StartRoutineIntent")
+    else:
+        dialogue.start()
+        before = dialogue.say("AMAZON.NextIntent")
+        if setup == "paused":
+            before = dialogue.say("AMAZON.PauseIntent")
+    said = dialogue.say("ThanksIntent")
+    assert said.speech.split(".")[0] in ("You're welcome", "My pleasure", "Any time")
+    assert said.state == before.state and said.reprompt
+    attrs = said.raw["sessionAttributes"]["workoutPlanner"]
+    assert attrs["step_index"] == before.raw["sessionAttributes"]["workoutPlanner"]["step_index"]
+    if setup == "menu":  # the offer still stands: a yes starts the routine offered
+        assert dialogue.say("AMAZON.YesIntent").state == "screening"
+
+
+# Not understood: varied, escalating, and in a routine safety first.
+
+
+def test_fallbacks_escalate_and_vary(dialogue: Dialogue) -> None:
+    dialogue.launch()
+    first = dialogue.say("AMAZON.FallbackIntent")
+    second = dialogue.say("AMAZON.FallbackIntent")
+    third = dialogue.say("AMAZON.FallbackIntent")
+    assert first.speech.startswith(("Sorry", "Hmm")) and len(first.speech.split()) < 20
+    assert "I guide gentle routines" in second  # then the options
+    assert "say help" in third.speech.lower() and "stop" in third  # then a way out
+    assert len({first.speech, second.speech, third.speech}) == 3
+    assert "I didn't ask" not in dialogue.say("ListRoutinesIntent")
+    assert dialogue.say("AMAZON.FallbackIntent").speech.startswith(("Sorry", "Hmm"))  # reset
+
+
+def test_fallbacks_in_a_routine_lead_with_safety_every_time(dialogue: Dialogue) -> None:
+    dialogue.start()
+    replies = [dialogue.say("AMAZON.FallbackIntent") for _ in range(4)]
+    for said in replies:
+        assert "say: it hurts" in said.speech[:70]  # how to stop comes first
+        assert said.state == "paused" and "say next" not in said.speech.lower()
+    assert len({said.speech for said in replies[:3]}) == 3
+
+
+def test_the_same_conversation_is_said_the_same_way_twice(skill) -> None:
+    def talk() -> list[str]:
+        dialogue = Dialogue(skill, AlexaSession())
+        said = [dialogue.launch().speech]
+        for intent in ["AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.NextIntent", "ThanksIntent"]:
+            said.append(dialogue.say(intent).speech)
+        return said
+
+    assert talk() == talk()
+
+
+def test_after_a_question_next_moves_on_and_resume_says_the_step(dialogue: Dialogue) -> None:
+    dialogue.start()
+    dialogue.say("AMAZON.NextIntent")
+    dialogue.say("FaqIntent", topic=("benefits", "benefits"))
+    assert "step three of five" in dialogue.say("AMAZON.NextIntent")
+    dialogue.say("AMAZON.PauseIntent")
+    assert "step four of five" in dialogue.say("AMAZON.NextIntent")
+    dialogue.say("AMAZON.PauseIntent")
+    assert "step four of five" in dialogue.say("AMAZON.ResumeIntent")
