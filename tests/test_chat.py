@@ -393,6 +393,14 @@ def test_play_without_a_player_says_so(audio_dir, monkeypatch):
     monkeypatch.setattr(play_module, "PLAYERS", (("no-such-player-here",),))
     result = run_chat("--play", "--audio-dir", str(audio_dir), input="quit\n")
     assert "no audio player found (tried no-such-player-here)" in result.output
+    assert "showing the words instead" in result.output
+
+
+def test_play_without_a_player_shows_the_words_not_cue_names(audio_dir, monkeypatch):
+    monkeypatch.setattr(play_module, "PLAYERS", (("no-such-player-here",),))
+    result = run_chat("--play", "--audio-dir", str(audio_dir), input="open workout planner\nquit\n")
+    assert "[cue:" not in result.output
+    assert "Welcome to Workout Planner" in result.output
 
 
 def test_a_missing_cue_file_is_noted(tmp_path):

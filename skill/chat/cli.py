@@ -193,8 +193,11 @@ def chat(
         audio_dir=audio_dir,
         audio_base_url=(audio_base_url or "").rstrip("/") or None,
     )
-    if play and url is None and settings.audio_base_url is None:
+    player = CuePlayer(audio_dir) if play else None
+    audible = player is not None and player.command is not None
+    if audible and url is None and settings.audio_base_url is None:
         # Only hosted cues become <audio>; point the skill at the local files to hear them.
+        # With no player to hear them, the replies keep their words instead of cue names.
         settings = dataclasses.replace(settings, audio_base_url=audio_dir.resolve().as_uri())
     texts, manifest_note = cue_texts(audio_dir)
     skill_id = skill_id or settings.skill_id or DEFAULT_SKILL_ID
@@ -211,9 +214,8 @@ def chat(
     notes = []
     if (settings.audio_base_url or play) and manifest_note:
         notes.append(manifest_note)
-    player = CuePlayer(audio_dir) if play else None
     if player is not None and player.note:
-        notes.append(player.note)
+        notes.append(f"{player.note}; showing the words instead")
     channel = connect()
     session = AlexaSession(skill_id=skill_id, user_id=user_id or CONSOLE_USER_ID, screen=screen)
     console = Console(channel, resolver, session, texts)

@@ -7,7 +7,8 @@
 Everything expensive (content, skill, verifier, trust store, store adapter) is built once here;
 a request reads no configuration or certificate files. Every answer is JSON, and nothing a client
 sends can produce a 500 or a traceback: refused requests get 400 with a short reason, as Alexa
-certification expects (platform notes, section 1).
+certification expects ("Host a Custom Skill as a Web Service" in Amazon's Alexa Skills Kit
+documentation).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ log = logging.getLogger("skill.web")
 MAX_BODY_BYTES = 128 * 1024
 #: Real envelopes nest about 8 deep; deeper ones only cost the SDK's recursive deserialiser.
 MAX_JSON_DEPTH = 32
-#: Alexa's limit on a whole response (platform notes, section 3).
+#: Alexa's limit on a whole response ("Request and Response JSON Reference", Response format).
 MAX_RESPONSE_BYTES = 120 * 1024
 AUDIO_MAX_AGE_S = 365 * 24 * 3600
 # Request fields are client-controlled; a bound keeps one request from flooding the log.

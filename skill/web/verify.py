@@ -1,4 +1,6 @@
-"""Check that a web request really comes from Alexa, for this skill (platform notes, section 1).
+"""Check that a web request really comes from Alexa, for this skill (Amazon's Alexa Skills Kit
+documentation: "Host a Custom Skill as a Web Service", section "Verify that the request was sent
+by Alexa").
 
 Pure: imports neither ``flask`` nor ``ask_sdk``. The checks, in order (cheap ones first, so a
 stale or foreign request never triggers a certificate download):
