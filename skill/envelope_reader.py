@@ -1,4 +1,5 @@
-"""Request envelopes into ask-sdk model objects, without the cost of the SDK's generic path.
+"""Request envelopes into ask-sdk model objects and responses out, without the cost of the
+SDK's generic path.
 
 ask-sdk-core's ``DefaultSerializer`` re-parses each model's type strings with regular
 expressions, imports each class by name and parses each timestamp with dateutil, on every
@@ -6,7 +7,8 @@ request. The models say everything needed to do it once: their public ``deserial
 ``attribute_map`` and ``get_real_child_model``. :class:`ModelReader` reads those once per
 class into a plan, then builds the same objects as the SDK would (a test compares them on every
 kind of request the skill receives), with ISO 8601 timestamps read by
-``datetime.fromisoformat`` (dateutil only for anything else).
+``datetime.fromisoformat`` (dateutil only for anything else). :class:`ModelWriter` does the
+same for the way out, planning each class's fields once.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import importlib
 import re
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from ask_sdk_core.exceptions import SerializationException
 
 Read = Callable[[Any], Any]
+_PRIMITIVES = (float, bool, bytes, str, int)
 _LIST = re.compile(r"list\[(.*)\]")
 _DICT = re.compile(r"dict\(([^,]*), (.*)\)")
 
@@ -118,8 +122,14 @@ class ModelReader:
     def _lazy(self, type_name: str) -> Read:
         """A reader resolved on first use (models refer to each other, even to themselves)."""
 
+        resolved: list[Read] = []
+
         def read(payload: Any) -> Any:
-            return None if payload is None else self.reader(type_name)(payload)
+            if payload is None:
+                return None
+            if not resolved:
+                resolved.append(self.reader(type_name))
+            return resolved[0](payload)
 
         return read
 
@@ -159,19 +169,54 @@ class ModelReader:
             return found
         types: dict[str, str] = cls.deserialized_types  # type: ignore[attr-defined]
         names: dict[str, str] = {**{k: k for k in types}, **getattr(cls, "attribute_map", {})}
-        plan = [
-            (attribute, names[attribute], self._lazy(kind)) for attribute, kind in types.items()
-        ]
-        known = set(names.values())
+        #: JSON name -> (attribute, reader); a payload names far fewer fields than a model has.
+        plan = {names[name]: (name, self._lazy(kind)) for name, kind in types.items()}
 
         def read(payload: Any) -> Any:
             model = cls()
-            for attribute, json_name, read_value in plan:
-                if json_name in payload:
-                    setattr(model, attribute, read_value(payload[json_name]))
-            for extra in payload.keys() - known:  # as the SDK: unknown fields kept as they are
-                setattr(model, extra, payload[extra])
+            for json_name, value in payload.items():
+                field = plan.get(json_name)
+                if field is None:  # as the SDK: an unknown field is kept as it came
+                    setattr(model, json_name, value)
+                else:
+                    setattr(model, field[0], field[1](value))
             return model
 
         self._readers[key] = read
         return read
+
+
+class ModelWriter:
+    """ask_sdk_model objects to JSON-shaped values, as ``DefaultSerializer.serialize`` writes
+    them: each model class's fields (``deserialized_types``, named by ``attribute_map``) are
+    planned once instead of on every object."""
+
+    def __init__(self) -> None:
+        self._plans: dict[type, list[tuple[str, str]]] = {}
+
+    def write(self, obj: Any) -> Any:
+        if obj is None or isinstance(obj, _PRIMITIVES):
+            return obj
+        if isinstance(obj, list):
+            return [self.write(item) for item in obj]
+        if isinstance(obj, tuple):
+            return tuple(self.write(item) for item in obj)
+        if isinstance(obj, datetime | date):
+            return obj.isoformat()
+        if isinstance(obj, Enum):
+            return obj.value
+        if isinstance(obj, Decimal):
+            return int(obj) if obj % 1 == 0 else float(obj)
+        if isinstance(obj, dict):
+            return {key: self.write(value) for key, value in obj.items()}
+        plan = self._plans.get(type(obj))
+        if plan is None:
+            types: dict[str, str] = obj.deserialized_types
+            names = {**{k: k for k in types}, **getattr(obj, "attribute_map", {})}
+            plan = self._plans[type(obj)] = [(name, names[name]) for name in types]
+        written = {}
+        for attribute, json_name in plan:
+            value = getattr(obj, attribute)
+            if value is not None:
+                written[json_name] = self.write(value)
+        return written

@@ -20,7 +20,7 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.content import Content, load_content
 from skill.display import TouchHandler
-from skill.envelope_reader import ModelReader
+from skill.envelope_reader import ModelReader, ModelWriter
 from skill.handlers import (
     ApologyHandler,
     CanFulfillHandler,
@@ -48,12 +48,17 @@ class EnvelopeSerializer(DefaultSerializer):  # type: ignore[misc]
     The SDK's own reading costs most of a request (docs/benchmarks.md): it re-parses each
     model's type strings and imports each class by name every time, and reads timestamps with
     dateutil. ``ModelReader`` builds the same objects from the models' public metadata, planned
-    once per type; responses are still written by the SDK's ``serialize``.
+    once per type, and ``ModelWriter`` writes responses the same way.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._reader = ModelReader()
+        self._writer = ModelWriter()
+
+    def serialize(self, obj: Any) -> Any:
+        """What ``DefaultSerializer.serialize`` returns, with each class's fields planned once."""
+        return self._writer.write(obj)
 
     def from_dict(self, payload: dict[str, Any]) -> RequestEnvelope:
         """The envelope from a dict the web layer (or Lambda) already parsed."""
@@ -105,7 +110,7 @@ def build_skill(
     # which takes every Launch and Intent request, and touches on the screen (APL UserEvent)
     # go through the same conversation; the silent handler takes what is left.
     for handler in (
-        SessionEndedHandler(content),
+        SessionEndedHandler(content, keeper),
         SkillDisabledHandler(persistence),
         CanFulfillHandler(content),
         ConversationHandler(conversation),

@@ -29,7 +29,7 @@ from skill.content import Content
 from skill.content.keys import P
 from skill.display import has_screen, render_directive
 from skill.intents import INTENT_EVENTS, ROUTINE_SLOT, TOPIC_SLOT, faq_intents
-from skill.machine import Event, Outcome, Turn, advance
+from skill.machine import Effect, Event, Outcome, Turn, advance
 from skill.reply import Reply
 from skill.screen import Screen, screen_for
 from skill.speech import SpeechRenderer
@@ -45,6 +45,10 @@ class ProgressKeeper(Protocol):
 
     def remember(self, handler_input: HandlerInput, outcome: Outcome) -> None: ...
 
+    def apply(
+        self, handler_input: HandlerInput, effects: frozenset[Effect], session: SessionState
+    ) -> None: ...
+
 
 class NoProgress:
     """No store: every session starts fresh."""
@@ -53,6 +57,11 @@ class NoProgress:
         return Memory()
 
     def remember(self, handler_input: HandlerInput, outcome: Outcome) -> None:
+        return None
+
+    def apply(
+        self, handler_input: HandlerInput, effects: frozenset[Effect], session: SessionState
+    ) -> None:
         return None
 
 
@@ -150,10 +159,12 @@ class ConversationHandler(AbstractRequestHandler):
 
 
 class SessionEndedHandler(AbstractRequestHandler):
-    """Alexa ends the session (timeout, user exit, error): answer with an empty response."""
+    """Alexa ends the session (timeout, user exit, another skill, error): answer with an empty
+    response. Mid-routine, the session attributes carry the step: the routine was left there."""
 
-    def __init__(self, content: Content) -> None:
+    def __init__(self, content: Content, keeper: ProgressKeeper) -> None:
         self.content = content
+        self.keeper = keeper
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type("SessionEndedRequest")(handler_input)
@@ -167,6 +178,8 @@ class SessionEndedHandler(AbstractRequestHandler):
             )
         session = SessionState.from_attributes(handler_input.attributes_manager.session_attributes)
         metrics.record(metrics.session_ended_counts(session, self.content))
+        if session.in_routine:
+            self.keeper.apply(handler_input, frozenset({Effect.ROUTINE_LEFT}), session)
         return handler_input.response_builder.response
 
 

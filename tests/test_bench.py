@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from bench import lambda_cold, report, warm, wrk
+from bench import lambda_cold, report, warm, writes, wrk
 from bench.report import Check, Row
 from bench.stats import Summary, percentile, slope
 
@@ -53,6 +53,12 @@ def test_wrk_script_quotes_bodies():
     assert wrk._lua_string(b'{"a":"]]"}') == '[===[{"a":"]]"}]===]'
     script = wrk._SCRIPT % "[===[{}]===]"
     assert "bodies[(offset + counter) % #bodies + 1]" in script
+
+
+def test_durable_writes_per_routine_are_counted_through_the_real_store():
+    rows = writes.rows(writes.measure_writes())
+    assert [row.project for row in rows] == [3.0, 1.0]
+    assert {row.status for row in rows} == {report.PASS}
 
 
 @pytest.mark.slow

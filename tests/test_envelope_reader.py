@@ -131,3 +131,31 @@ def test_plans_are_built_once_per_type():
 def test_the_factory_no_longer_overrides_sdk_internals():
     names = [name for name in vars(EnvelopeSerializer) if name.startswith("_DefaultSerializer")]
     assert names == []
+
+
+def test_responses_are_written_as_the_sdk_writes_them(content):
+    """Every reply of a few whole conversations, screens and cards included."""
+    from skill.factory import build_skill
+
+    alexa = AlexaSession()
+    fast, sdk = EnvelopeSerializer(), DefaultSerializer()
+    turns = [
+        ("launch", {}),
+        ("StartRoutineIntent", {"routine": ("upper back", "upper_back")}),
+        ("AMAZON.NoIntent", {}),
+        ("AMAZON.NextIntent", {}),
+        ("FaqIntent", {"topic": ("is it safe to crack my back", "crack_safety")}),
+        ("AMAZON.NextIntent", {}),
+        ("PainIntent", {}),
+        ("AMAZON.StopIntent", {}),
+    ]
+    built = build_skill(content=content)
+    for screen in (False, True):
+        alexa = AlexaSession(screen=screen)
+        for name, slots in turns:
+            envelope = alexa.launch() if name == "launch" else alexa.intent(name, **slots)
+            response = built.invoke(request_envelope=fast.from_dict(envelope), context=None)
+            written = fast.serialize(response)
+            assert written == sdk.serialize(response)
+            assert json.dumps(written)  # plain JSON
+            alexa.absorb(written)

@@ -77,6 +77,15 @@ def _end(ctx: Ctx, *keys: P, effects: frozenset[Effect] = frozenset()) -> Outcom
     return Outcome(ctx.session, Reply(speech, card=card, end_session=True), effects)
 
 
+REACHED = frozenset({Effect.STEP_REACHED})
+LEFT = frozenset({Effect.ROUTINE_LEFT})
+
+
+def _answered(outcome: Outcome) -> Outcome:
+    """The screening answer is in ``outcome.session``: the store must keep it."""
+    return replace(outcome, effects=outcome.effects | {Effect.SCREENING_ANSWERED})
+
+
 def _current(ctx: Ctx) -> Routine:
     routine = ctx.content.routine(ctx.session.routine_id)
     assert routine is not None, "guarded by the table and by the machine's recovery"
@@ -176,7 +185,9 @@ def _step(
     speech.append(_p(ctx, P.STEP_NEXT_LAST if last else P.STEP_NEXT))
     hold = f" {ctx.content.hold_text(step.hold_seconds)}" if step.hold_seconds else ""
     card = Card(ctx.content.step_card_title(routine, index), step.card + hold)
-    return _say(ctx, *speech, reprompt=_p(ctx, P.STEP_REPROMPT), session=session, card=card)
+    return _say(
+        ctx, *speech, reprompt=_p(ctx, P.STEP_REPROMPT), session=session, card=card, effects=REACHED
+    )
 
 
 def _answer(ctx: Ctx, topic: str | None) -> tuple[Line, Card]:
@@ -242,7 +253,8 @@ def chest_pain(ctx: Ctx) -> Outcome:
 
 @action()
 def goodbye(ctx: Ctx) -> Outcome:
-    return _end(ctx, P.GOODBYE)
+    # Leaving mid-routine is what the next session's "pick up where you left off" needs.
+    return _end(ctx, P.GOODBYE, effects=LEFT if ctx.session.in_routine else frozenset())
 
 
 # Launch and the menu.
@@ -399,7 +411,7 @@ def screened_start(ctx: Ctx) -> Outcome:
     assert routine is not None, "guarded by pending_suits_condition and has_pending"
     answer = Screening.YES if ctx.turn.event is Event.YES else Screening.NO
     noted = _p(ctx, P.SCREENING_NOTED)
-    return _begin(ctx, routine, noted, base=replace(ctx.session, screening=answer))
+    return _answered(_begin(ctx, routine, noted, base=replace(ctx.session, screening=answer)))
 
 
 @action()
@@ -409,13 +421,13 @@ def screened_yes(ctx: Ctx) -> Outcome:
     session = replace(_menu_session(ctx, gentle), screening=Screening.YES)
     ctx = replace(ctx, session=session)
     offer = _offer(ctx, gentle)
-    return _say(ctx, _p(ctx, P.SCREENING_YES), offer, reprompt=offer)
+    return _answered(_say(ctx, _p(ctx, P.SCREENING_YES), offer, reprompt=offer))
 
 
 @action()
 def screened_no(ctx: Ctx) -> Outcome:
     session = replace(_menu_session(ctx), screening=Screening.NO)
-    return _menu(replace(ctx, session=session), _p(ctx, P.SCREENING_NOTED))
+    return _answered(_menu(replace(ctx, session=session), _p(ctx, P.SCREENING_NOTED)))
 
 
 @action()

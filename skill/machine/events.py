@@ -49,6 +49,12 @@ class Effect(StrEnum):
     DELETE_DATA = "delete_data"
     #: The person said no to picking up their unfinished routine: forget it.
     UNFINISHED_DECLINED = "unfinished_declined"
+    #: A step was said: where the routine stands (kept in the session, not written by itself).
+    STEP_REACHED = "step_reached"
+    #: The session ends mid-routine (stop, cancel, or Alexa ending it): remember the step.
+    ROUTINE_LEFT = "routine_left"
+    #: The screening question was answered (``session.screening``).
+    SCREENING_ANSWERED = "screening_answered"
 
 
 @dataclass(frozen=True)
