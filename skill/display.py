@@ -15,12 +15,13 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_supported_interfaces, is_request_type
 from ask_sdk_model import Response
-from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 
 from skill.apl import document
 from skill.screen import Screen, touch_turn
 
 if TYPE_CHECKING:
+    from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
+
     from skill.handlers import Conversation
 
 log = logging.getLogger("skill.display")
@@ -52,6 +53,10 @@ def render_directive(screen: Screen) -> RenderDocumentDirective | None:
             "screen left out: too large", extra={"document": screen.document, "bytes": size}
         )
         return None
+    # Imported here: the APL models package costs a Lambda cold start ~20 ms, and only requests
+    # from a screen need it.
+    from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
+
     return RenderDocumentDirective(
         token=TOKEN_PREFIX + screen.document, document=doc, datasources=screen.datasources
     )
