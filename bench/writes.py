@@ -24,12 +24,13 @@ _MAX_TURNS = 50
 
 
 class CountingAdapter:
-    """A persistence adapter that counts the saves and deletes it passes on."""
+    """A persistence adapter that counts the reads, saves and deletes it passes on."""
 
     def __init__(self, inner: Any) -> None:
-        self.inner, self.writes = inner, 0
+        self.inner, self.writes, self.reads = inner, 0, 0
 
     def get_attributes(self, request_envelope: Any) -> Any:
+        self.reads += 1
         return self.inner.get_attributes(request_envelope=request_envelope)
 
     def save_attributes(self, request_envelope: Any, attributes: Any) -> None:

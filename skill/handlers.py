@@ -47,7 +47,7 @@ class ProgressKeeper(Protocol):
 
     def apply(
         self, handler_input: HandlerInput, effects: frozenset[Effect], session: SessionState
-    ) -> None: ...
+    ) -> object: ...
 
 
 class NoProgress:

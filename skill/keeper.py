@@ -30,8 +30,9 @@ from skill.progress import Progress
 from skill.state import Memory, Screening, SessionState
 
 log = logging.getLogger("skill.keeper")
-#: Where the parsed record is kept for the rest of the request.
+#: Where the parsed record, and the memory offered to the machine, are kept for the request.
 _READ = "workoutPlanner.progress"
+_MEMORY = "workoutPlanner.memory"
 
 Fold = Callable[[Progress, SessionState, datetime], Progress]
 
@@ -73,6 +74,38 @@ def fold(
     return progress
 
 
+#: The session attribute that carries :class:`Memory` between a session's requests.
+MEMORY_KEY = "workoutPlannerMemory"
+#: Each carried field and the exact types it may have (a bool is not an int here).
+_MEMORY_FIELDS: dict[str, tuple[type, ...]] = {
+    "known": (bool,),
+    "screening": (str, type(None)),
+    "unfinished_routine_id": (str, type(None)),
+    "unfinished_step_index": (int,),
+    "pain_last_time": (bool,),
+    "sessions_this_week": (int,),
+}
+
+
+def _carry(memory: Memory) -> dict[str, object]:
+    values = {name: getattr(memory, name) for name in _MEMORY_FIELDS}
+    values["screening"] = memory.screening.value if memory.screening else None
+    return values
+
+
+def _carried(attributes: object) -> Memory | None:
+    """The memory an earlier request of this session left; ``None`` if absent or odd."""
+    raw = attributes.get(MEMORY_KEY) if isinstance(attributes, dict) else None
+    if not isinstance(raw, dict) or set(raw) != set(_MEMORY_FIELDS):
+        return None
+    if not all(type(raw[name]) in kinds for name, kinds in _MEMORY_FIELDS.items()):
+        return None
+    if raw["screening"] not in (None, "yes", "no"):
+        return None
+    values = dict(raw, screening=_screening(raw["screening"]))
+    return Memory(**values)
+
+
 def _opening(handler_input: HandlerInput) -> bool:
     """A launch, or the first request of a session (a one-shot: "ask workout planner to...")."""
     session = handler_input.request_envelope.session
@@ -91,7 +124,49 @@ class StoredProgress:
         self.clock = clock
 
     def memory(self, handler_input: HandlerInput) -> Memory:
-        progress, known = self._stored(handler_input)
+        """What the store remembers: read at a session's first request, then carried in the
+        session attributes, so a turn in the middle of a routine reads nothing."""
+        cache = handler_input.attributes_manager.request_attributes
+        found = cache.get(_MEMORY)
+        if found is None:
+            carried = None
+            if not _opening(handler_input):
+                carried = _carried(handler_input.attributes_manager.session_attributes)
+            found = cache[_MEMORY] = carried or self._memory(*self._stored(handler_input))
+        return cast(Memory, found)
+
+    def remember(self, handler_input: HandlerInput, outcome: Outcome) -> None:
+        memory = self.apply(handler_input, outcome.effects, outcome.session)
+        attributes = handler_input.attributes_manager.session_attributes
+        if attributes is not None and not outcome.reply.end_session:
+            attributes[MEMORY_KEY] = _carry(memory)
+
+    def apply(
+        self, handler_input: HandlerInput, effects: frozenset[Effect], session: SessionState
+    ) -> Memory:
+        """Fold ``effects`` into the stored record; write it if one of them is durable.
+
+        Returns what the store now remembers (for the rest of the session).
+        """
+        manager = handler_input.attributes_manager
+        if Effect.DELETE_DATA in effects:
+            manager.delete_persistent_attributes()
+            return Memory()
+        opening = _opening(handler_input)
+        if not (effects & DURABLE or opening):
+            return self.memory(handler_input)  # nothing to write: the store is not read
+        stored, known = self._stored(handler_input)
+        now = self.clock()
+        updated = fold(stored, effects, session, now)
+        if opening:
+            updated = self._seen(updated, now)
+        if updated != stored and (effects & DURABLE or updated.last_active != stored.last_active):
+            manager.persistent_attributes = updated.to_attributes()
+            manager.save_persistent_attributes()
+            known = True
+        return self._memory(updated, known)
+
+    def _memory(self, progress: Progress, known: bool) -> Memory:
         return Memory(
             known=known,
             screening=_screening(progress.screening),
@@ -100,26 +175,6 @@ class StoredProgress:
             pain_last_time=progress.stopped_for_pain,
             sessions_this_week=progress.sessions_this_week(self.clock().date()),
         )
-
-    def remember(self, handler_input: HandlerInput, outcome: Outcome) -> None:
-        self.apply(handler_input, outcome.effects, outcome.session)
-
-    def apply(
-        self, handler_input: HandlerInput, effects: frozenset[Effect], session: SessionState
-    ) -> None:
-        """Fold ``effects`` into the stored record; write it if one of them is durable."""
-        manager = handler_input.attributes_manager
-        if Effect.DELETE_DATA in effects:
-            manager.delete_persistent_attributes()
-            return
-        stored, _ = self._stored(handler_input)
-        now = self.clock()
-        updated = fold(stored, effects, session, now)
-        if _opening(handler_input):
-            updated = self._seen(updated, now)
-        if updated != stored and (effects & DURABLE or updated.last_active != stored.last_active):
-            manager.persistent_attributes = updated.to_attributes()
-            manager.save_persistent_attributes()
 
     @staticmethod
     def _seen(progress: Progress, now: datetime) -> Progress:

@@ -19,6 +19,7 @@ from bench.writes import CountingAdapter, whole_routine
 from skill.content import Content
 from skill.envelopes import AlexaSession
 from skill.factory import build_skill, sqlite_adapter
+from skill.keeper import MEMORY_KEY
 from skill.numbers import words
 from skill.settings import Settings
 from tests.support.dialogue import Dialogue, Said
@@ -75,6 +76,25 @@ def test_resume_after_every_way_a_session_ends(person, store, ending):
     said = person.launch()
     assert "stopped at step three of the upper back routine" in said
     assert "step three of five" in person.say("AMAZON.YesIntent")
+
+
+def test_turns_in_the_middle_of_a_routine_read_nothing_from_the_store(person, store):
+    person.start()
+    reads = store.reads
+    for intent in ("AMAZON.NextIntent", "AMAZON.RepeatIntent", "AMAZON.HelpIntent"):
+        person.say(intent)
+    assert store.reads == reads  # what the store remembers rides in the session attributes
+    assert MEMORY_KEY in person.alexa.attributes
+
+
+@pytest.mark.parametrize("odd", ["garbage", {"known": "yes"}, {}, None, [1, 2]])
+def test_odd_carried_memory_is_read_again_from_the_store(person, store, odd):
+    person.start()
+    person.say("AMAZON.NextIntent")
+    person.alexa.attributes[MEMORY_KEY] = odd
+    reads = store.reads
+    said = person.say("AMAZON.NextIntent")
+    assert "step three" in said and store.reads == reads + 1
 
 
 def test_an_ending_outside_a_routine_writes_nothing(person, store):
