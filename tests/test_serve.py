@@ -6,7 +6,9 @@ import concurrent.futures
 import contextlib
 import json
 import os
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -194,3 +196,42 @@ def test_serve_help_names_the_environment_variables():
     assert "ALEXA_SKILL_ID" in result.stdout
     assert "WORKOUT_PLANNER_DB" in result.stdout
     assert "WORKOUT_PLANNER_STORE" in result.stdout
+
+
+def test_a_worker_leaving_keeps_the_metrics_directory_of_the_others(tmp_path):
+    # Workers are forked inside serve(): one that exits (a restart, a timeout) must not remove
+    # the directory that the master made and every other worker still writes to.
+    port = free_port()
+    command = [*cli(), "serve", "--no-verify", "--skill-id", SKILL_ID, "--workers", "2"]
+    command += ["--port", str(port)]
+    log = tmp_path / "serve.log"
+    body = encode(AlexaSession(skill_id=SKILL_ID).launch())
+    with running(command, port, log, clean_env()) as base:
+        (line,) = [json.loads(x) for x in log.read_text().splitlines() if '"metrics_dir"' in x]
+        metrics_dir = Path(line["metrics_dir"])
+        assert metrics_dir.is_dir()
+        workers = _workers(log)
+        os.kill(workers[0], signal.SIGTERM)  # graceful: the worker leaves through serve()
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while _alive(workers[0]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert metrics_dir.is_dir()
+        for _ in range(4):
+            assert http("POST", f"{base}/alexa", body)[0] == 200
+        with _HTTP.open(f"{base}/metrics", timeout=REQUEST_TIMEOUT_S) as response:
+            assert b"workout_planner_requests_total" in response.read()
+    assert not metrics_dir.exists()  # the master removes it when the service stops
+
+
+def _workers(log: Path) -> list[int]:
+    found = [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", log.read_text())]
+    assert found, log.read_text()
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

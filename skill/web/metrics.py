@@ -13,6 +13,7 @@ everything by mistake.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -31,6 +32,7 @@ PREFIX = "workout_planner_"
 _PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 
 bp = Blueprint("metrics", __name__)
+log = logging.getLogger("skill.web.metrics")
 
 
 class PrometheusMetrics:
@@ -57,10 +59,16 @@ class PrometheusMetrics:
         return series.labels(**labels) if metric.labels else series
 
     def count(self, metric: Metric, labels: Mapping[str, str], amount: int = 1) -> None:
-        self._child(metric, labels).inc(amount)
+        try:
+            self._child(metric, labels).inc(amount)
+        except OSError as exc:  # the multiprocess files are gone: a count lost, never a reply
+            log.warning("metric not recorded", extra={"metric": metric.name, "error": str(exc)})
 
     def observe(self, metric: Metric, labels: Mapping[str, str], value: float) -> None:
-        self._child(metric, labels).observe(value)
+        try:
+            self._child(metric, labels).observe(value)
+        except OSError as exc:
+            log.warning("metric not recorded", extra={"metric": metric.name, "error": str(exc)})
 
     def exposition(self) -> tuple[bytes, str]:
         """(the text a scrape gets, its content type): every worker's counts when multiprocess."""

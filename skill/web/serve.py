@@ -196,10 +196,14 @@ def serve(
     given = os.environ.get(MULTIPROC_ENV)
     metrics_dir = Path(given) if given else Path(tempfile.mkdtemp(prefix="workout-planner-"))
     prepare_multiprocess_dir(metrics_dir)
+    log.info("worker metrics directory", extra={"metrics_dir": str(metrics_dir)})
+    master = os.getpid()
     try:
         _Gunicorn(settings, options).run()
     finally:
-        if not given:
+        # Workers are forked inside run() and leave it through here too: only the master,
+        # when the whole service stops, may remove the directory every worker writes to.
+        if not given and os.getpid() == master:
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
