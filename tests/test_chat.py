@@ -19,13 +19,13 @@ from click.testing import CliRunner
 
 from skill.chat import ChannelError, Console, InProcess, OverHttp, parse_script, run_script
 from skill.chat import play as play_module
-from skill.chat.cli import _repl, chat, load_resolver
+from skill.chat.cli import _repl, chat, describe, load_resolver
 from skill.chat.console import SILENCE
 from skill.chat.script import ScriptError
 from skill.chat.view import Heard, plain
 from skill.content import load_content
 from skill.factory import build_skill, invoke
-from skill.nlu import Resolver
+from skill.nlu import Resolution, Resolver
 from skill.settings import Settings
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.txt"))
@@ -425,3 +425,24 @@ def test_ssml_reads_as_text_with_cues_marked():
 def test_an_empty_response_has_ended():
     heard = Heard.from_response({"version": "1.0", "response": {}})
     assert heard.ended and heard.speech == "" and not heard.contains("anything")
+
+
+@pytest.mark.parametrize(
+    ("resolution", "said", "label"),
+    [
+        (Resolution("AMAZON.NextIntent", score=1.0, sample="next"), "next", "(exact)"),
+        (
+            Resolution("AMAZON.NextIntent", score=0.53, sample="next"),
+            "well next please",
+            "(contains 'next', 25% of the line)",
+        ),
+        (
+            Resolution("AMAZON.NextIntent", score=0.89, sample="next"),
+            "nexxt",
+            "(near: 0.89 similar to 'next')",
+        ),
+        (Resolution("AMAZON.FallbackIntent"), "banana", "(no match)"),
+    ],
+)
+def test_show_intent_says_how_a_line_matched(resolution, said, label):
+    assert describe(resolution, said).endswith(label)

@@ -32,7 +32,7 @@ from skill.chat.console import SILENCE, Console, Exchange, TouchError
 from skill.chat.play import CuePlayer
 from skill.chat.script import ScriptError, run_script
 from skill.envelopes import DEFAULT_SKILL_ID, AlexaSession
-from skill.nlu import DEFAULT_MODEL_PATH, Resolution, Resolver
+from skill.nlu import DEFAULT_MODEL_PATH, Resolution, Resolver, normalise
 from skill.settings import Settings
 
 #: The console's person: the same user on every run, so ``--db`` keeps their progress.
@@ -67,7 +67,7 @@ def format_exchange(exchange: Exchange, *, show_intent: bool = False) -> list[st
     """The lines the console prints for one turn."""
     lines = []
     if show_intent and exchange.resolution is not None:
-        lines.append("  " + describe(exchange.resolution))
+        lines.append("  " + describe(exchange.resolution, exchange.said))
     heard = exchange.heard
     if exchange.request == SILENCE:
         lines.append(f"(silence: Alexa repeats the reprompt) {heard.reprompt}")
@@ -91,14 +91,23 @@ def format_exchange(exchange: Exchange, *, show_intent: bool = False) -> list[st
     return lines
 
 
-def describe(resolution: Resolution) -> str:
+def describe(resolution: Resolution, said: str = "") -> str:
+    """What a line resolved to, and honestly how: an exact sample, a sample found inside the
+    longer line (with the share of the line it covers), a near sample (with its similarity)."""
     slots = " ".join(
         f"{name}={spoken!r}->{ident or 'unresolved'}"
         for name, (spoken, ident) in resolution.slots.items()
     )
-    how = "exact" if resolution.score >= 1.0 else f"near {resolution.score:.2f}"
+    sample = normalise(resolution.sample or "")
+    line = normalise(said)
     if resolution.intent == "AMAZON.FallbackIntent":
         how = "no match"
+    elif resolution.score >= 1.0:
+        how = "exact"
+    elif sample and line and f" {sample} " in f" {line} ":
+        how = f"contains {resolution.sample!r}, {len(sample) / len(line):.0%} of the line"
+    else:
+        how = f"near: {resolution.score:.2f} similar to {resolution.sample!r}"
     return f"intent: {resolution.intent} {slots} ({how})".replace("  ", " ")
 
 
