@@ -74,5 +74,6 @@ class TouchHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         request: Any = handler_input.request_envelope.request
         memory = self.conversation.keeper.memory(handler_input)
-        turn = touch_turn(request.arguments, self.conversation.content, memory)
+        content = self.conversation.content_for(handler_input)
+        turn = touch_turn(request.arguments, content, memory)
         return self.conversation.respond(handler_input, turn)

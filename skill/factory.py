@@ -18,7 +18,7 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope
 
-from skill.content import Content, load_content
+from skill.content import Content, Library, bundled_library
 from skill.display import TouchHandler
 from skill.envelope_reader import ModelReader, ModelWriter
 from skill.handlers import (
@@ -27,6 +27,7 @@ from skill.handlers import (
     Conversation,
     ConversationHandler,
     NoProgress,
+    OtherLanguageHandler,
     ProgressKeeper,
     SessionEndedHandler,
     SilentHandler,
@@ -83,25 +84,28 @@ def speech_renderer(settings: Settings) -> SpeechRenderer:
     except (OSError, ValueError) as exc:
         log.warning("audio manifest unusable; speaking text", extra={"error": str(exc)})
         return SpeechRenderer()
-    cues = {cue_id: HostedCue(e.file, e.duration_seconds) for cue_id, e in manifest.items()}
+    cues = {cue_id: HostedCue(e.file, e.duration_seconds, e.text) for cue_id, e in manifest.items()}
     return SpeechRenderer(cues, settings.audio_base_url)
 
 
 def build_skill(
     *,
     content: Content | None = None,
+    library: Library | None = None,
     persistence: AbstractPersistenceAdapter | None = None,
     settings: Settings | None = None,
     keeper: ProgressKeeper | None = None,
 ) -> CustomSkill:
     """The skill, with its request handlers registered in the one order that matters."""
-    content = content or load_content()
+    if library is None:  # every bundled locale, or only ``content`` when given
+        library = Library.of(content) if content is not None else bundled_library()
     settings = settings or Settings()
     if persistence is None:
         persistence = store_adapter(settings)
     if keeper is None:
         keeper = _keeper(persistence)
-    conversation = Conversation(content, speech_renderer(settings), keeper)
+    speech = speech_renderer(settings)
+    conversation = Conversation(library, speech, keeper)
 
     # The SDK's own annotations say these are required; None is its documented default.
     builder = CustomSkillBuilder(persistence_adapter=persistence)  # type: ignore[arg-type]
@@ -110,15 +114,16 @@ def build_skill(
     # which takes every Launch and Intent request, and touches on the screen (APL UserEvent)
     # go through the same conversation; the silent handler takes what is left.
     for handler in (
-        SessionEndedHandler(content, keeper),
+        SessionEndedHandler(library, keeper),
         SkillDisabledHandler(persistence),
-        CanFulfillHandler(content),
+        CanFulfillHandler(library),
+        OtherLanguageHandler(library, speech),
         ConversationHandler(conversation),
         TouchHandler(conversation),
         SilentHandler(),
     ):
         builder.add_request_handler(handler)
-    builder.add_exception_handler(ApologyHandler(content))
+    builder.add_exception_handler(ApologyHandler(library))
     return builder.create()
 
 

@@ -25,12 +25,12 @@ from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 
 from skill import metrics
-from skill.content import Content
+from skill.content import Choice, Content, Library
 from skill.content.keys import P
 from skill.display import has_screen, render_directive
 from skill.intents import INTENT_EVENTS, ROUTINE_SLOT, TOPIC_SLOT, faq_intents
 from skill.machine import Effect, Event, Outcome, Turn, advance
-from skill.reply import Reply
+from skill.reply import Card, Reply
 from skill.screen import Screen, screen_for
 from skill.speech import SpeechRenderer
 from skill.state import Memory, SessionState
@@ -95,17 +95,46 @@ def render(
     return builder.response
 
 
+_CHOICE = "workoutPlanner.bundle"
+
+
+def bundle_for(handler_input: HandlerInput, library: Library) -> Choice:
+    """The request's bundle, chosen once per request (and the fallback logged once)."""
+    attributes = handler_input.attributes_manager.request_attributes
+    choice = attributes.get(_CHOICE)
+    if isinstance(choice, Choice):
+        return choice
+    requested = getattr(handler_input.request_envelope.request, "locale", None)
+    choice = attributes[_CHOICE] = library.choose(requested)
+    if choice.fell_back:
+        log.info(
+            "no content for the request's locale",
+            extra={
+                "locale": requested,
+                "answered_in": choice.content.locale,
+                "language_supported": not choice.unsupported,
+            },
+        )
+    return choice
+
+
 class Conversation:
     """Runs one turn through the machine, keeping session state and progress."""
 
-    def __init__(self, content: Content, speech: SpeechRenderer, keeper: ProgressKeeper) -> None:
-        self.content = content
+    def __init__(self, library: Library, speech: SpeechRenderer, keeper: ProgressKeeper) -> None:
+        self.library = library
         self.speech = speech
         self.keeper = keeper
         #: Each FAQ topic's own intent -> its topic id.
-        self.faq_intents = faq_intents(content)
+        #: (The same in every locale: overlays change what an entry says, not which there are.)
+        self.faq_intents = faq_intents(library.default)
 
-    def turn_for(self, handler_input: HandlerInput) -> Turn:
+    def content_for(self, handler_input: HandlerInput) -> Content:
+        """The bundle of the request's locale."""
+        return bundle_for(handler_input, self.library).content
+
+    def turn_for(self, handler_input: HandlerInput, content: Content | None = None) -> Turn:
+        content = content or self.content_for(handler_input)
         request = handler_input.request_envelope.request
         memory = self.keeper.memory(handler_input)
         session = handler_input.request_envelope.session
@@ -118,11 +147,11 @@ class Conversation:
         event = INTENT_EVENTS.get(name or "", Event.FALLBACK)
         if event is Event.START_ROUTINE:
             resolved, spoken = slot_value(request, ROUTINE_SLOT)
-            routine = resolved or (self.content.find_routine(spoken) or "" if spoken else None)
+            routine = resolved or (content.find_routine(spoken) or "" if spoken else None)
             return Turn(event, routine=routine, memory=memory, opening=opening)
         if event is Event.FAQ:
             resolved, spoken = slot_value(request, TOPIC_SLOT)
-            topic = resolved or (self.content.find_topic(spoken) if spoken else None)
+            topic = resolved or (content.find_topic(spoken) if spoken else None)
             return Turn(event, topic=topic, memory=memory, opening=opening)
         return Turn(event, memory=memory, opening=opening)
 
@@ -130,15 +159,16 @@ class Conversation:
         """One turn: the request's own (spoken), or ``turn`` (a touch on the screen)."""
         attributes = handler_input.attributes_manager.session_attributes
         session = SessionState.from_attributes(attributes)
-        turn = turn or self.turn_for(handler_input)
-        outcome = advance(session, turn, self.content)
+        content = self.content_for(handler_input)
+        turn = turn or self.turn_for(handler_input, content)
+        outcome = advance(session, turn, content)
         handler_input.attributes_manager.session_attributes = outcome.session.to_attributes()
         self.keeper.remember(handler_input, outcome)
-        metrics.record(metrics.turn_counts(session, turn.event, outcome, self.content))
+        metrics.record(metrics.turn_counts(session, turn.event, outcome, content))
         screen = None
         if has_screen(handler_input):
             screen = screen_for(
-                outcome.session, outcome.reply, turn.event, self.content, self.speech.cue_seconds
+                outcome.session, outcome.reply, turn.event, content, self.speech.cue_seconds
             )
         return render(handler_input, outcome.reply, self.speech, screen)
 
@@ -158,12 +188,32 @@ class ConversationHandler(AbstractRequestHandler):
         return self.conversation.respond(handler_input)
 
 
+class OtherLanguageHandler(AbstractRequestHandler):
+    """A Launch or Intent request in a language the skill does not speak: a short apology."""
+
+    def __init__(self, library: Library, speech: SpeechRenderer) -> None:
+        self.library = library
+        self.speech = speech
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        conversational = is_request_type("LaunchRequest")(handler_input) or is_request_type(
+            "IntentRequest"
+        )(handler_input)
+        return conversational and bundle_for(handler_input, self.library).unsupported
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        content = bundle_for(handler_input, self.library).content
+        line = content.prompt(P.LANGUAGE_UNSUPPORTED)
+        reply = Reply((line,), card=Card(content.card_title, line.text), end_session=True)
+        return render(handler_input, reply, self.speech)
+
+
 class SessionEndedHandler(AbstractRequestHandler):
     """Alexa ends the session (timeout, user exit, another skill, error): answer with an empty
     response. Mid-routine, the session attributes carry the step: the routine was left there."""
 
-    def __init__(self, content: Content, keeper: ProgressKeeper) -> None:
-        self.content = content
+    def __init__(self, library: Library, keeper: ProgressKeeper) -> None:
+        self.library = library
         self.keeper = keeper
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -177,7 +227,8 @@ class SessionEndedHandler(AbstractRequestHandler):
                 extra={"reason": str(request.reason), "error_type": str(request.error.object_type)},
             )
         session = SessionState.from_attributes(handler_input.attributes_manager.session_attributes)
-        metrics.record(metrics.session_ended_counts(session, self.content))
+        content = bundle_for(handler_input, self.library).content
+        metrics.record(metrics.session_ended_counts(session, content))
         if session.in_routine:
             self.keeper.apply(handler_input, frozenset({Effect.ROUTINE_LEFT}), session)
         return handler_input.response_builder.response
@@ -186,8 +237,8 @@ class SessionEndedHandler(AbstractRequestHandler):
 class CanFulfillHandler(AbstractRequestHandler):
     """Name-free invocation: say which intents this skill can take."""
 
-    def __init__(self, content: Content) -> None:
-        self.content = content
+    def __init__(self, library: Library) -> None:
+        self.library = library
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type("CanFulfillIntentRequest")(handler_input)
@@ -195,10 +246,14 @@ class CanFulfillHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         request: Any = handler_input.request_envelope.request
         intent = request.intent
-        known = intent is not None and (
-            intent.name in INTENT_EVENTS or intent.name in faq_intents(self.content)
+        choice = bundle_for(handler_input, self.library)
+        content = choice.content
+        known = (
+            intent is not None
+            and not choice.unsupported
+            and (intent.name in INTENT_EVENTS or intent.name in faq_intents(content))
         )
-        finders = {ROUTINE_SLOT: self.content.find_routine, TOPIC_SLOT: self.content.find_topic}
+        finders = {ROUTINE_SLOT: content.find_routine, TOPIC_SLOT: content.find_topic}
         slots = {}
         for name, slot in ((intent.slots or {}) if intent else {}).items():
             value = slot.value or ""
@@ -236,8 +291,8 @@ class SilentHandler(AbstractRequestHandler):
 class ApologyHandler(AbstractExceptionHandler):
     """Any exception: a spoken apology that keeps the session and its state; logged, not shown."""
 
-    def __init__(self, content: Content) -> None:
-        self.content = content
+    def __init__(self, library: Library) -> None:
+        self.library = library
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
         return True
@@ -255,10 +310,14 @@ class ApologyHandler(AbstractExceptionHandler):
                 "where": f"{frame[0].filename}:{frame[0].lineno}" if frame else None,
             },
         )
-        speech = self.content.prompt(P.APOLOGY).text
+        try:
+            content = bundle_for(handler_input, self.library).content
+        except Exception:  # the failure may be the bundle's own: the default always loaded
+            content = self.library.default
+        speech = content.prompt(P.APOLOGY).text
         return (
             handler_input.response_builder.speak(speech)
-            .ask(self.content.prompt(P.APOLOGY_REPROMPT).text)
-            .set_card(SimpleCard(title=self.content.card_title, content=speech))
+            .ask(content.prompt(P.APOLOGY_REPROMPT).text)
+            .set_card(SimpleCard(title=content.card_title, content=speech))
             .response
         )

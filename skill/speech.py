@@ -29,6 +29,8 @@ MAX_BREAK_SECONDS = 10
 class HostedCue:
     file: str
     duration_seconds: float
+    #: The words the file says; when known, a line plays the file only if it says the same.
+    text: str | None = None
 
 
 class SpeechRenderer:
@@ -38,9 +40,14 @@ class SpeechRenderer:
         self._cues = dict(cues or {}) if base_url else {}
         self._base_url = (base_url or "").rstrip("/")
 
+    def _cue(self, line: Line) -> HostedCue | None:
+        """The line's hosted cue, if the file says the line's words (not another locale's)."""
+        cue = self._cues.get(line.cue) if line.cue else None
+        return cue if cue and cue.text in (None, line.text) else None
+
     def cue_seconds(self, line: Line) -> float | None:
         """How long the line's hosted cue plays; None when the line is spoken as text."""
-        cue = self._cues.get(line.cue) if line.cue else None
+        cue = self._cue(line)
         return cue.duration_seconds if cue else None
 
     def ssml(self, lines: Iterable[Line], *, reprompt: bool = False) -> str:
@@ -49,7 +56,7 @@ class SpeechRenderer:
         tags, seconds = 0, 0.0
         played: dict[int, HostedCue] = {}
         for index, line in enumerate(lines):
-            cue = self._cues.get(line.cue) if line.cue else None
+            cue = self._cue(line)
             if cue and tags < MAX_AUDIO_TAGS and seconds + cue.duration_seconds <= budget:
                 tags, seconds = tags + 1, seconds + cue.duration_seconds
                 played[index] = cue

@@ -64,8 +64,8 @@ def test_faq_covers_the_safety_questions_with_synonyms(content) -> None:
 def test_safety_texts(content) -> None:
     assert "not a substitute for professional medical advice" in content.prompts["disclaimer"][0]
     assert "healthcare professional" in content.prompts["pain_stop"][0]
-    assert "emergency number" in content.prompts["chest_pain"][0]
-    assert "medical help right away" in content.prompts["red_flag"][0]
+    assert "Call nine one one right away" in content.prompts["chest_pain"][0]
+    assert "medical attention today. Please see a doctor" in content.prompts["red_flag"][0]
     assert "Alexa, it hurts" in content.prompts["how_to_stop"][0]  # the wake word
 
 

@@ -147,7 +147,10 @@ def test_my_back_hurts_before_any_routine_gets_guidance_not_a_routine(dialogue: 
 
 @pytest.mark.parametrize(
     ("intent", "phrase"),
-    [("RedFlagIntent", "medical help right away"), ("ChestPainIntent", "emergency number")],
+    [
+        ("RedFlagIntent", "medical attention today. Please see a doctor"),
+        ("ChestPainIntent", "Call nine one one right away"),
+    ],
 )
 def test_red_flags_stop_and_send_for_help(dialogue: Dialogue, intent: str, phrase: str) -> None:
     dialogue.start()

@@ -40,3 +40,12 @@ def test_audio_seconds_stay_within_budget(reprompt: bool, budget: int) -> None:
 def test_overlong_speech_is_refused() -> None:
     with pytest.raises(ValueError, match="exceeds"):
         SpeechRenderer().ssml([Line("x" * 8000)])
+
+
+def test_a_cue_that_says_other_words_is_not_played() -> None:
+    """A file rendered for other words (another locale's, or stale) never stands in for a line."""
+    cues = {"prompt.chest_pain": HostedCue("chest.mp3", 3.0, "Call nine one one right away.")}
+    renderer = SpeechRenderer(cues, BASE)
+    assert "<audio" in renderer.ssml([Line("Call nine one one right away.", "prompt.chest_pain")])
+    british = renderer.ssml([Line("Call nine nine nine right away.", "prompt.chest_pain")])
+    assert "<audio" not in british and "Call nine nine nine right away." in british

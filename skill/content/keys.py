@@ -13,6 +13,7 @@ class P(StrEnum):
     """A prompt key (``P.MENU`` is the ``menu`` prompt)."""
 
     WELCOME_FIRST = "welcome_first"
+    LANGUAGE_UNSUPPORTED = "language_unsupported"
     DISCLAIMER = "disclaimer"
     HOW_TO_STOP = "how_to_stop"
     WELCOME_BACK = "welcome_back"

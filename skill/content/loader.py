@@ -1,4 +1,7 @@
-"""Reads the YAML files beside this module once and validates them into ``Content``.
+"""Reads the YAML files beside this module once and validates them into one ``Content`` per locale.
+
+Each locale's bundle is the shared English base (``*.yaml``) with the locale's overlay
+(``locales/<locale>.yaml``, see ``skill.content.overlay``) applied.
 
 A broken file fails with a ``ContentError`` naming the file and the field, e.g.
 ``routines.yaml: routines[0].steps[2].hold_seconds: must be a whole number from 1 to 240``.
@@ -8,32 +11,41 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Collection, Mapping
 from collections.abc import Set as AbstractSet
-from functools import lru_cache
+from dataclasses import replace
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from skill.content.grammar import GrammarError, check_syntax, slots_in
 from skill.content.keys import P
+from skill.content.locales import Library
 from skill.content.model import (
+    DEFAULT_LOCALE,
     TURN_FIELDS,
     Content,
     FaqEntry,
     IntentSamples,
+    LocaleFacts,
     Routine,
     ScreenText,
     Side,
     SlotValue,
     Step,
+    join_choices,
 )
+from skill.content.overlay import LOCALES_DIR, Texts, is_locale, localise, overlay_file
+from skill.content.reader import ContentError
+from skill.content.reader import Reader as _Reader
 
 CONTENT_DIR = Path(__file__).resolve().parent
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_FACTS = frozenset(LocaleFacts.names())
 #: Filled once at load; the per-turn ones (TURN_FIELDS) are left for the machine.
-_PLACEHOLDERS = {"routine_names", "default_routine", "gentle_routine", "gentle_names"}
+_PLACEHOLDERS = (
+    frozenset({"routine_names", "default_routine", "gentle_routine", "gentle_names"}) | _FACTS
+)
 #: A hold is silence in one reply: with the speech around it, it stays within Alexa's 240 s.
 MAX_HOLD_SECONDS = 120
 _TEMPLATE_FIELDS = {
@@ -43,66 +55,8 @@ _TEMPLATE_FIELDS = {
     "hold": {"seconds"},
     "card_title": set(),
     "step_card": {"number", "count", "title"},
+    "choices": {"items", "last"},
 }
-T = TypeVar("T")
-
-
-class ContentError(ValueError):
-    """A content file is missing, unreadable or invalid; the message names file and field."""
-
-
-class _Reader:
-    """Typed access to one parsed file, with error messages that name the field."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-
-    def fail(self, where: str, problem: str) -> ContentError:
-        return ContentError(f"{self.file}: {where}: {problem}")
-
-    def mapping(self, value: Any, where: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(where, "must be a mapping")
-        return value
-
-    def items(self, value: Any, where: str) -> list[Any]:
-        if not isinstance(value, list) or not value:
-            raise self.fail(where, "must be a non-empty list")
-        return value
-
-    def text(self, data: Mapping[str, Any], key: str, where: str) -> str:
-        value = data.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(f"{where}.{key}" if where else key, "must be a non-empty string")
-        return " ".join(value.split())
-
-    def ident(self, data: Mapping[str, Any], key: str, where: str) -> str:
-        value = self.text(data, key, where)
-        if not _ID.match(value):
-            raise self.fail(f"{where}.{key}", "must be lower_snake_case")
-        return value
-
-    def texts(self, data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise self.fail(f"{where}.{key}", "must be a list of non-empty strings")
-        return tuple(" ".join(v.split()) for v in value)
-
-    def each(
-        self, values: list[Any], where: str, build: Callable[[Mapping[str, Any], str], T]
-    ) -> tuple[T, ...]:
-        built = []
-        for index, raw in enumerate(values):
-            at = f"{where}[{index}]"
-            built.append(build(self.mapping(raw, at), at))
-        return tuple(built)
-
-    def unique(self, ids: list[str], where: str) -> None:
-        seen: set[str] = set()
-        for value in ids:
-            if value in seen:
-                raise self.fail(where, f"duplicate id {value!r}")
-            seen.add(value)
 
 
 SOURCES = ("routines.yaml", "faq.yaml", "prompts.yaml", "intents.yaml", "screen.yaml")
@@ -123,9 +77,14 @@ def _parse_yaml(name: str, text: str) -> Any:
         raise ContentError(f"{name}: is not valid YAML{line}") from None
 
 
+def _source_names(directory: Path) -> list[str]:
+    overlays = sorted((directory / LOCALES_DIR).glob("*.yaml"))
+    return [*SOURCES, *(f"{LOCALES_DIR}/{path.name}" for path in overlays)]
+
+
 def _sources(directory: Path) -> dict[str, bytes]:
     sources = {}
-    for name in SOURCES:
+    for name in _source_names(directory):
         try:
             sources[name] = (directory / name).read_bytes()
         except OSError as exc:
@@ -153,7 +112,8 @@ def render_compiled(directory: Path = CONTENT_DIR) -> str:
     """The compiled copy of the sources in ``directory`` (validated first)."""
     sources = _sources(directory)
     data = {name: _parse_yaml(name, text.decode("utf-8")) for name, text in sources.items()}
-    load_content_from(directory)  # never compile content that does not load
+    for locale in locales_in(data):  # never compile content that does not load
+        _load(data, locale)
     return json.dumps({"sources": _digests(sources), "data": data}, indent=1, sort_keys=True) + "\n"
 
 
@@ -211,7 +171,7 @@ def _faq(r: _Reader, data: Mapping[str, Any], at: str) -> FaqEntry:
         id=r.ident(data, "id", at),
         name=r.text(data, "name", at),
         synonyms=r.texts(data, "synonyms", at),
-        answer=r.text(data, "answer", at),
+        answer=r.placeholders(r.text(data, "answer", at), f"{at}.answer", _FACTS),
         samples=r.texts(data, "samples", at),
     )
 
@@ -235,9 +195,19 @@ def _wordings(r: _Reader, raw: Mapping[str, Any], key: str) -> list[str]:
     return [r.text(raw, key, "prompts")]
 
 
+def _allowed(section: str, key: str) -> Collection[str]:
+    """The placeholders a text may use: the rule for the base and for every overlay."""
+    if section == "templates":
+        return _TEMPLATE_FIELDS[key]
+    if section == "screen":
+        return _LABEL_FIELDS[key]
+    return _PLACEHOLDERS | TURN_FIELDS if section == "prompts" else _FACTS
+
+
 def _prompts(
-    r: _Reader, data: Mapping[str, Any], fill: Mapping[str, str]
+    r: _Reader, data: Mapping[str, Any]
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Prompts (their wordings) and templates, checked; placeholders are filled per locale."""
     raw = r.mapping(data.get("prompts"), "prompts")
     missing = [key.value for key in P if key.value not in raw]
     if missing:
@@ -255,7 +225,7 @@ def _prompts(
             unknown = _fields(text) - _PLACEHOLDERS - TURN_FIELDS
             if unknown:
                 raise r.fail(f"prompts.{key}", f"unknown placeholder {{{sorted(unknown)[0]}}}")
-        prompts[key] = tuple(text.format_map(_LeaveTurnFields(fill)) for text in wordings)
+        prompts[key] = tuple(wordings)
     templates = _templated(
         r, r.mapping(data.get("templates"), "templates"), _TEMPLATE_FIELDS, "templates"
     )
@@ -346,13 +316,14 @@ _LABEL_FIELDS: dict[str, frozenset[str]] = {
 }
 
 
-def _screen(r: _Reader, data: Mapping[str, Any]) -> ScreenText:
+def _screen(r: _Reader, data: Mapping[str, Any]) -> dict[str, str]:
+    """The labels; the emergency number a screen shows is the locale's (its facts)."""
     raw = r.mapping(data.get("labels"), "labels")
     labels = _templated(r, raw, _LABEL_FIELDS, "labels")
     unknown = sorted(set(raw) - set(_LABEL_FIELDS))
     if unknown:
         raise r.fail(f"labels.{unknown[0]}", "is not a label any screen shows")
-    return ScreenText(labels=labels, emergency_number=r.text(data, "emergency_number", ""))
+    return labels
 
 
 def _check_templates(
@@ -383,56 +354,102 @@ def _check_templates(
             check(fr, f"faq[{position}].samples[{index}]", template)
 
 
-def _spoken_list(names: list[str]) -> str:
-    return ", ".join(names[:-1]) + f", or {names[-1]}" if len(names) > 1 else names[0]
-
-
-def load_content_from(directory: Path) -> Content:
-    """Load and validate every content file in ``directory``; raises ``ContentError``."""
-    parsed = parse_sources(directory)
+def _base(parsed: dict[str, Any]) -> tuple[Texts, str, IntentSamples]:
+    """The shared English base, validated: its texts, default routine and intent samples."""
     r, data = _read(parsed, "routines.yaml")
     routines = r.each(
         r.items(data.get("routines"), "routines"), "routines", lambda d, w: _routine(r, d, w)
     )
     r.unique([routine.id for routine in routines], "routines")
     default = r.ident(data, "default", "")
-    by_id = {routine.id: routine for routine in routines}
-    if default not in by_id:
+    if default not in {routine.id for routine in routines}:
         raise r.fail("default", f"names no routine ({default!r})")
+    if not any(routine.suits_spine_condition for routine in routines):
+        raise r.fail("routines", "no routine suits a spine condition (suits_spine_condition)")
 
     fr, faq_data = _read(parsed, "faq.yaml")
     faq = fr.each(fr.items(faq_data.get("faq"), "faq"), "faq", lambda d, w: _faq(fr, d, w))
     fr.unique([entry.id for entry in faq], "faq")
 
-    gentle = [routine.name for routine in routines if routine.suits_spine_condition]
-    if not gentle:
-        raise r.fail("routines", "no routine suits a spine condition (suits_spine_condition)")
-
     pr, prompt_data = _read(parsed, "prompts.yaml")
-    fill = {
-        "routine_names": _spoken_list([routine.name for routine in routines]),
-        "default_routine": by_id[default].name,
-        "gentle_routine": gentle[0],
-        "gentle_names": _spoken_list(gentle),
-    }
-    prompts, templates = _prompts(pr, prompt_data, fill)
+    prompts, templates = _prompts(pr, prompt_data)
 
     ir, intent_data = _read(parsed, "intents.yaml")
     sr, screen_data = _read(parsed, "screen.yaml")
     intents = _intents(ir, intent_data)
     _check_templates(ir, fr, intents, faq)
+    texts = Texts(routines, faq, prompts, templates, _screen(sr, screen_data))
+    return texts, default, intents
+
+
+def locales_in(parsed: Mapping[str, Any]) -> tuple[str, ...]:
+    """The locales the sources have an overlay for, the default first."""
+    found = []
+    prefix = f"{LOCALES_DIR}/"
+    for name in parsed:
+        if name.startswith(prefix):
+            locale = name.removeprefix(prefix).removesuffix(".yaml")
+            if not is_locale(locale):
+                raise ContentError(f"{name}: the file name must be a locale, like en-GB.yaml")
+            found.append(locale)
+    return tuple(sorted(found, key=lambda locale: (locale != DEFAULT_LOCALE, locale)))
+
+
+def _load(parsed: dict[str, Any], locale: str) -> Content:
+    base, default, intents = _base(parsed)
+    name = overlay_file(locale)
+    if name not in parsed:
+        raise ContentError(f"{name}: cannot be read (no content for the locale {locale!r})")
+    local = localise(base, _Reader(name), parsed[name], _allowed)
+    texts, facts = local.texts, local.facts.placeholders()
+    by_id = {routine.id: routine for routine in texts.routines}
+    gentle = [routine.name for routine in texts.routines if routine.suits_spine_condition]
+    choices = texts.templates["choices"]
+    fill = _LeaveTurnFields(
+        routine_names=join_choices(choices, [routine.name for routine in texts.routines]),
+        default_routine=by_id[default].name,
+        gentle_routine=gentle[0],
+        gentle_names=join_choices(choices, gentle),
+        **facts,
+    )
     return Content(
-        routines=routines,
+        routines=texts.routines,
         default_routine_id=default,
-        faq=faq,
-        prompts=prompts,
-        templates=templates,
+        faq=tuple(replace(entry, answer=entry.answer.format(**facts)) for entry in texts.faq),
+        prompts={
+            key: tuple(text.format_map(fill) for text in wordings)
+            for key, wordings in texts.prompts.items()
+        },
+        templates=texts.templates,
         intents=intents,
-        screen=_screen(sr, screen_data),
+        screen=ScreenText(texts.screen, local.facts.emergency_number),
+        locale=locale,
+        facts=local.facts,
+        voice=local.voice,
     )
 
 
+def load_content_from(directory: Path, locale: str = DEFAULT_LOCALE) -> Content:
+    """Load and validate one locale's bundle from ``directory``; raises ``ContentError``."""
+    return _load(parse_sources(directory), locale)
+
+
 @lru_cache(maxsize=1)
-def load_content() -> Content:
-    """The bundled content, loaded and validated once per process."""
-    return load_content_from(CONTENT_DIR)
+def _bundled_sources() -> dict[str, Any]:
+    return parse_sources(CONTENT_DIR)
+
+
+def bundled_locales() -> tuple[str, ...]:
+    """Every locale the bundled content speaks, ``en-US`` first."""
+    return locales_in(_bundled_sources())
+
+
+@cache
+def load_content(locale: str = DEFAULT_LOCALE) -> Content:
+    """One locale's bundled content, loaded and validated once per process."""
+    return _load(_bundled_sources(), locale)
+
+
+def bundled_library() -> Library:
+    """Every bundled locale's content, each loaded on first use (en-US at once)."""
+    return Library(bundled_locales(), load_content)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from functools import cached_property
 
@@ -96,8 +96,39 @@ class ScreenText:
         return self.labels[key].format(**fill) if fill else self.labels[key]
 
 
+#: The locale of the shared English base, and what serves an English locale without its own.
+DEFAULT_LOCALE = "en-US"
+
+
+@dataclass(frozen=True)
+class LocaleFacts:
+    """What the safety words of one locale need to know (``locales/<locale>.yaml: facts``).
+
+    Each field is also a placeholder of the same name in the prompts and FAQ answers; spoken
+    text uses the ``_said`` forms, written text (the screen, the store listing) the others.
+    """
+
+    #: Where the locale's store is (ISO 3166-1 alpha-2): the skill is distributed there.
+    country: str
+    #: The emergency number as written ("999", "000").
+    emergency_number: str
+    #: ... and as said ("nine nine nine", "triple zero").
+    emergency_number_said: str
+    #: The urgent, non-emergency route as a spoken verb phrase ("call NHS one one one").
+    urgent_route_said: str
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    def placeholders(self) -> dict[str, str]:
+        return asdict(self)
+
+
 @dataclass(frozen=True)
 class Content:
+    """One locale's bundle: the shared English base with the locale's overlay applied."""
+
     routines: tuple[Routine, ...]
     default_routine_id: str
     faq: tuple[FaqEntry, ...]
@@ -107,6 +138,15 @@ class Content:
     templates: Mapping[str, str]
     intents: IntentSamples
     screen: ScreenText
+    #: The locale this bundle speaks, e.g. ``en-GB``.
+    locale: str = DEFAULT_LOCALE
+    facts: LocaleFacts = LocaleFacts("US", "911", "nine one one", "see a doctor")
+    #: Speech engine name -> its accent for this locale (``gtts`` -> the Google domain).
+    voice: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def language(self) -> str:
+        return language_of(self.locale)
 
     @cached_property
     def _routines_by_id(self) -> dict[str, Routine]:
@@ -243,6 +283,18 @@ def has_turn_fields(text: str) -> bool:
 def prompt_cue(key: str, index: int) -> str:
     """``prompt.menu`` for a prompt's first wording, ``prompt.menu.2`` for its second."""
     return f"prompt.{key}" if index == 0 else f"prompt.{key}.{index + 1}"
+
+
+def join_choices(template: str, names: list[str]) -> str:
+    """The names as one spoken list, ended by ``template`` (``"{items}, or {last}"``)."""
+    if len(names) < 2:
+        return "".join(names)
+    return template.format(items=", ".join(names[:-1]), last=names[-1])
+
+
+def language_of(locale: str | None) -> str:
+    """``en`` for ``en-GB``: the part of a locale tag that names the language."""
+    return (locale or "").replace("_", "-").split("-")[0].lower()
 
 
 def normalise(spoken: str) -> str:
