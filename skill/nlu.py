@@ -18,19 +18,24 @@ How a line is matched, in order (the first stage that matches wins):
 1. Invocation phrases: "open workout planner" (also launch, start, use, talk to, or the bare
    name) is :data:`LAUNCH`; "ask / tell workout planner (to|about|for|if) <rest>" and
    "open workout planner and <rest>" resolve <rest> and mark the result ``one_shot``.
-2. Exact match of a sample. A ``{slot}`` stands for one or more words; when those words are a
-   value or synonym of the slot type, the slot carries that value's id (ER_SUCCESS_MATCH).
-3. Near match: character similarity of at least :data:`NEAR_THRESHOLD` to a sample (slots
-   filled with every value and synonym), for small typos. A near match never adds or drops a
-   negation ("I am not in pain" is not "I am in pain").
-4. A sample contained in the line, as whole words ("my back hurts a lot" holds "my back
-   hurts"), at least two words long and with the same negation rule. When several are, an
+2. ``exact``: the line is a sample, its ``{slot}`` filled with a value or synonym of the slot
+   type (the slot carries that value's id, ER_SUCCESS_MATCH). Score 1.0.
+3. ``near``: the line is a sample but for small typos. Each word the model does not know is
+   replaced by the closest words it does ("crak" -> "crack"); the score is the character
+   similarity of the line to the sample it then matches, at least :data:`NEAR_THRESHOLD`.
+   A near match never adds or drops a negation ("I am not in pain" is not "I am in pain").
+4. ``contained``: a sample of at least two words inside the line, as whole words ("my back
+   hurts a lot" holds "my back hurts"), with the same negation rule. When several are, an
    urgent intent (:data:`URGENT_INTENTS`) wins, then the longest sample: a sentence that
-   mentions chest pain is never heard as something milder.
-5. Exact match of a sample whose slot words are not in the catalogue: the slot is sent
-   unresolved (ER_SUCCESS_NO_MATCH) and the skill decides. A sample that is nothing but a slot
-   ("{topic}") does not take arbitrary words this way, or every line would be a question.
-6. Otherwise ``AMAZON.FallbackIntent``.
+   mentions chest pain is never heard as something milder. The score is the share of the
+   line the sample covers, never shown as a similarity.
+5. ``unlisted``: the line is a sample whose slot words are not in the catalogue: the slot is
+   sent unresolved (ER_SUCCESS_NO_MATCH) and the skill decides. A sample that is nothing but a
+   slot ("{routine}") does not take arbitrary words this way, or every line would be a match.
+6. Otherwise ``AMAZON.FallbackIntent`` (``none``, score 0.0).
+
+``Resolver(..., near=False)`` keeps stages 1, 2 and 5 only: what the model itself says, the way
+the evaluation set (tests/nlu/evaluation.tsv) checks it.
 
 Built-in intents answer to Amazon's own common phrasings (:data:`BUILTIN_PHRASES`) besides the
 model's samples, as they do on a device; a model sample always wins over a default phrase.
@@ -41,17 +46,24 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from difflib import SequenceMatcher
+from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher, get_close_matches
+from functools import cached_property
+from itertools import product
 from pathlib import Path
 from typing import Any
 
 __all__ = [
     "BUILTIN_PHRASES",
+    "CONTAINED",
     "DEFAULT_MODEL_PATH",
+    "EXACT",
     "FALLBACK",
     "LAUNCH",
+    "NEAR",
     "NEAR_THRESHOLD",
+    "NONE",
+    "UNLISTED",
     "URGENT_INTENTS",
     "Resolution",
     "Resolver",
@@ -65,6 +77,12 @@ LAUNCH = "LaunchRequest"
 FALLBACK = "AMAZON.FallbackIntent"
 #: High on purpose: a near match is for typos, not for guessing what someone meant.
 NEAR_THRESHOLD = 0.85
+#: How a line matched (``Resolution.match``).
+EXACT, NEAR, CONTAINED, UNLISTED, NONE = "exact", "near", "contained", "unlisted", "none"
+#: A word the model does not know is tried as each of this many closest known words.
+_CORRECTIONS = 3
+#: Lines with more unknown words than this are not near matches: that is not a typo.
+_MAX_UNKNOWN_WORDS = 3
 
 #: Most urgent first: which intent a line means when it contains samples of several.
 URGENT_INTENTS: tuple[str, ...] = ("ChestPainIntent", "RedFlagIntent", "PainIntent")
@@ -114,8 +132,10 @@ class Resolution:
 
     ``intent`` is an intent name, :data:`LAUNCH` or :data:`FALLBACK`; ``slots`` map slot name to
     ``(spoken, resolved id or None)``, ready for ``AlexaSession.intent(name, **slots)``;
-    ``score`` is 1.0 for an exact sample (resolved or not), the similarity for a near match,
-    the share of the line a contained sample covers, and 0.0 for the fallback.
+    ``match`` says how (:data:`EXACT`, :data:`NEAR`, :data:`CONTAINED`, :data:`UNLISTED` or
+    :data:`NONE`) and ``score`` what it measured: 1.0 for an exact sample (slot listed or not),
+    the character similarity for a near match, the share of the line a contained sample covers,
+    and 0.0 for the fallback.
     """
 
     intent: str
@@ -125,6 +145,7 @@ class Resolution:
     sample: str | None = None
     #: Said with the invocation name ("ask workout planner to ..."): a new session on a device.
     one_shot: bool = False
+    match: str = NONE
 
 
 @dataclass(frozen=True)
@@ -134,15 +155,22 @@ class _Phrase:
     slots: tuple[tuple[str, str, str], ...]  # (slot, spoken, value id)
     sample: str
     negated: bool
+    words: int
 
 
 @dataclass(frozen=True)
 class _Pattern:
-    regex: re.Pattern[str]
+    source: str  # a regular expression, compiled on first use (compiling all is slow)
+    words: frozenset[str]  # the literal words: a line without them all cannot match
     intent: str
     slots: tuple[tuple[str, str], ...]  # (slot name, slot type) in sample order
     sample: str
     literal_words: int
+    negated: bool
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.source)
 
 
 class Resolver:
@@ -154,10 +182,14 @@ class Resolver:
         samples: Mapping[str, Iterable[str]],
         slot_types: Mapping[str, Mapping[str, str]] | None = None,
         intent_slots: Mapping[str, Mapping[str, str]] | None = None,
+        *,
+        near: bool = True,
     ) -> None:
         """``samples``: intent -> sample texts; ``slot_types``: type -> {spoken: value id};
-        ``intent_slots``: intent -> {slot name: slot type}. Prefer :meth:`from_model`."""
+        ``intent_slots``: intent -> {slot name: slot type}; ``near=False`` for exact matching
+        only. Prefer :meth:`from_model`."""
         self.invocation_name = normalise(invocation_name)
+        self.near = near
         self.intents = tuple(samples)
         types = {
             name: {normalise(k): v for k, v in m.items()} for name, m in (slot_types or {}).items()
@@ -174,11 +206,12 @@ class Resolver:
             if intent in samples:
                 for phrase in phrases:
                     self._exact.setdefault(normalise(phrase), _phrase(phrase, intent, (), phrase))
-        self._near = tuple(self._exact.values())
+        self._vocabulary = sorted({word for text in self._exact for word in text.split()})
+        self._known = frozenset(self._vocabulary)
         self._patterns.sort(key=lambda p: -p.literal_words)  # the most specific sample first
 
     @classmethod
-    def from_model(cls, model: Mapping[str, Any]) -> Resolver:
+    def from_model(cls, model: Mapping[str, Any], *, near: bool = True) -> Resolver:
         """From an interaction model dict (``{"interactionModel": {"languageModel": ...}}``)."""
         language = model.get("interactionModel", model).get("languageModel", model)
         slot_types: dict[str, dict[str, str]] = {}
@@ -194,12 +227,12 @@ class Resolver:
         for intent in language.get("intents", []):
             samples[intent["name"]] = list(intent.get("samples", []))
             intent_slots[intent["name"]] = {s["name"]: s["type"] for s in intent.get("slots", [])}
-        return cls(language.get("invocationName", ""), samples, slot_types, intent_slots)
+        return cls(language.get("invocationName", ""), samples, slot_types, intent_slots, near=near)
 
     @classmethod
-    def from_file(cls, path: str | Path = DEFAULT_MODEL_PATH) -> Resolver:
+    def from_file(cls, path: str | Path = DEFAULT_MODEL_PATH, *, near: bool = True) -> Resolver:
         """From an interaction model JSON file (by default the project's en-US model)."""
-        return cls.from_model(json.loads(Path(path).read_text(encoding="utf-8")))
+        return cls.from_model(json.loads(Path(path).read_text(encoding="utf-8")), near=near)
 
     def resolve(self, text: str) -> Resolution:
         """The intent (or :data:`LAUNCH`, or :data:`FALLBACK`) and slots for one typed line."""
@@ -210,10 +243,10 @@ class Resolver:
         if rests is None:
             return self._match(words)[1]
         if not rests:
-            return Resolution(LAUNCH, score=1.0, one_shot=True)
+            return Resolution(LAUNCH, score=1.0, match=EXACT, one_shot=True)
         # "tell workout planner that hurts": "that" may be a connector or part of the words.
         _, found = max((self._match(rest) for rest in rests), key=lambda pair: pair[0])
-        return Resolution(found.intent, found.slots, found.score, found.sample, one_shot=True)
+        return replace(found, one_shot=True)
 
     # -- stages ------------------------------------------------------------------------------
 
@@ -246,49 +279,62 @@ class Resolver:
             return 0, Resolution(FALLBACK)
         exact = self._exact.get(words)
         if exact is not None:
-            return 4, _resolution(exact, 1.0)
-        for rank, stage in ((3, self._nearest), (2, self._contained), (1, self._unresolved)):
+            return 4, _resolution(exact, 1.0, EXACT)
+        stages = ((3, self._nearest), (2, self._contained)) if self.near else ()
+        for rank, stage in (*stages, (1, self._unresolved)):
             found = stage(words)
             if found is not None:
                 return rank, found
         return 0, Resolution(FALLBACK)
 
     def _nearest(self, words: str) -> Resolution | None:
+        tokens = words.split()
+        unknown = [i for i, word in enumerate(tokens) if word not in self._known]
+        if not unknown or len(unknown) > _MAX_UNKNOWN_WORDS:
+            return None
+        choices = [
+            get_close_matches(tokens[i], self._vocabulary, n=_CORRECTIONS, cutoff=0.6)
+            for i in unknown
+        ]
         negated = _is_negated(words)
         matcher = SequenceMatcher(autojunk=False)
-        matcher.set_seq2(words)  # difflib caches the second sequence: the line, compared many times
+        matcher.set_seq2(words)
         best: _Phrase | None = None
         best_score = NEAR_THRESHOLD
-        for phrase in self._near:
-            if phrase.negated != negated:
+        for picks in product(*choices):
+            corrected = list(tokens)
+            for index, word in zip(unknown, picks, strict=True):
+                corrected[index] = word
+            phrase = self._exact.get(" ".join(corrected))
+            if phrase is None or phrase.negated != negated:
                 continue
             matcher.set_seq1(phrase.text)
-            if matcher.real_quick_ratio() < best_score or matcher.quick_ratio() < best_score:
-                continue
             score = matcher.ratio()
             if score >= best_score and (best is None or score > best_score):
                 best, best_score = phrase, score
-        return _resolution(best, best_score) if best is not None else None
+        return _resolution(best, best_score, NEAR) if best is not None else None
 
     def _contained(self, words: str) -> Resolution | None:
-        padded, negated = f" {words} ", _is_negated(words)
+        tokens, negated = words.split(), _is_negated(words)
         best: tuple[int, int, _Phrase] | None = None
-        for phrase in self._near:
-            size = phrase.text.count(" ") + 1
-            if size < _MIN_CONTAINED_WORDS or phrase.negated != negated:
-                continue
-            if f" {phrase.text} " not in padded:
-                continue
-            rank = (_urgency(phrase.intent), size, phrase)
-            if best is None or rank[:2] > best[:2]:
-                best = rank
+        for size in range(len(tokens) - 1, _MIN_CONTAINED_WORDS - 1, -1):
+            for start in range(len(tokens) - size + 1):
+                phrase = self._exact.get(" ".join(tokens[start : start + size]))
+                if phrase is None or phrase.negated != negated:
+                    continue
+                rank = (_urgency(phrase.intent), size, phrase)
+                if best is None or rank[:2] > best[:2]:
+                    best = rank
         if best is None:
             return None
         phrase = best[2]
-        return _resolution(phrase, len(phrase.text) / len(words))
+        return _resolution(phrase, len(phrase.text) / len(words), CONTAINED)
 
     def _unresolved(self, words: str) -> Resolution | None:
+        present, negated = set(words.split()), _is_negated(words)
         for pattern in self._patterns:
+            if not pattern.words <= present or pattern.negated != negated:
+                continue
             found = pattern.regex.fullmatch(words)
             if found is None or pattern.literal_words == 0:
                 continue
@@ -296,36 +342,43 @@ class Resolver:
             for index, (slot, slot_type) in enumerate(pattern.slots):
                 spoken = found.group(index + 1)
                 slots[slot] = (spoken, self._value_id(slot_type, spoken))
-            return Resolution(pattern.intent, slots, 1.0, pattern.sample)
+            return Resolution(pattern.intent, slots, 1.0, pattern.sample, match=UNLISTED)
         return None
 
     # -- building ----------------------------------------------------------------------------
 
     def _add_sample(self, intent: str, sample: str, slots_of: Mapping[str, str]) -> None:
-        names = _SLOT.findall(sample)
+        pieces = _SLOT.split(sample)  # literal text at the even positions, slot names between
+        names = pieces[1::2]
         if not names:
             self._exact.setdefault(normalise(sample), _phrase(sample, intent, (), sample))
             return
+        literals = [normalise(part) for part in pieces[0::2]]
+        negated = any(_is_negated(part) for part in literals)
         # Every filled-in variant is an exact phrase; the pattern catches values not listed.
         for fills in _combinations([(n, self._types.get(slots_of.get(n, ""), {})) for n in names]):
-            text = sample
-            for slot, spoken, _ in fills:
-                text = text.replace("{" + slot + "}", spoken, 1)
-            self._exact.setdefault(normalise(text), _phrase(text, intent, tuple(fills), sample))
+            parts = [literals[0]]
+            for (_, spoken, _), literal in zip(fills, literals[1:], strict=True):
+                parts.extend((spoken, literal))
+            text = " ".join(" ".join(parts).split())
+            phrase = _Phrase(text, intent, tuple(fills), sample, negated, text.count(" ") + 1)
+            self._exact.setdefault(text, phrase)
         tokens, literal_words = [], 0
-        for index, part in enumerate(_SLOT.split(sample)):
-            if index % 2:  # split() puts the slot names at the odd positions
+        for index, part in enumerate(pieces):
+            if index % 2:
                 tokens.append(r"(.+?)")
             else:
                 literal_words += len(normalise(part).split())
                 tokens.extend(re.escape(word) for word in normalise(part).split())
         self._patterns.append(
             _Pattern(
-                re.compile(" ".join(tokens)),
+                " ".join(tokens),
+                frozenset(word for part in literals for word in part.split()),
                 intent,
                 tuple((n, slots_of.get(n, "")) for n in names),
                 sample,
                 literal_words,
+                negated,
             )
         )
 
@@ -354,7 +407,7 @@ def _phrase(
     text: str, intent: str, slots: tuple[tuple[str, str, str], ...], sample: str
 ) -> _Phrase:
     words = normalise(text)
-    return _Phrase(words, intent, slots, sample, _is_negated(words))
+    return _Phrase(words, intent, slots, sample, _is_negated(words), words.count(" ") + 1)
 
 
 def _urgency(intent: str) -> int:
@@ -365,9 +418,9 @@ def _is_negated(words: str) -> bool:
     return not _NEGATIONS.isdisjoint(words.split())
 
 
-def _resolution(phrase: _Phrase, score: float) -> Resolution:
+def _resolution(phrase: _Phrase, score: float, match: str) -> Resolution:
     slots: dict[str, SlotFill] = {slot: (spoken, ident) for slot, spoken, ident in phrase.slots}
     sample = phrase.sample
     for slot, spoken, _ in phrase.slots:
         sample = sample.replace("{" + slot + "}", spoken, 1)
-    return Resolution(phrase.intent, slots, score, sample)
+    return Resolution(phrase.intent, slots, score, sample, match=match)

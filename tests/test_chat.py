@@ -427,22 +427,49 @@ def test_an_empty_response_has_ended():
     assert heard.ended and heard.speech == "" and not heard.contains("anything")
 
 
+# -- what a line resolved to, said honestly ----------------------------------------------------
+
+
 @pytest.mark.parametrize(
-    ("resolution", "said", "label"),
+    ("line", "shown"),
     [
-        (Resolution("AMAZON.NextIntent", score=1.0, sample="next"), "next", "(exact)"),
-        (
-            Resolution("AMAZON.NextIntent", score=0.53, sample="next"),
-            "well next please",
-            "(contains 'next', 25% of the line)",
-        ),
-        (
-            Resolution("AMAZON.NextIntent", score=0.89, sample="next"),
-            "nexxt",
-            "(near: 0.89 similar to 'next')",
-        ),
-        (Resolution("AMAZON.FallbackIntent"), "banana", "(no match)"),
+        ("next", "intent: AMAZON.NextIntent (exact)"),
+        ("nxt", "intent: AMAZON.NextIntent (near: 0.86 similar to 'next')"),
+        ("my back hurts a lot when I twist", "(contains 'my back hurts a lot', 59% of the line)"),
+        ("start yoga", "routine='yoga'->unresolved (exact, slot value not in the catalogue)"),
+        ("purple monkey dishwasher", "intent: AMAZON.FallbackIntent (no match)"),
     ],
 )
-def test_show_intent_says_how_a_line_matched(resolution, said, label):
-    assert describe(resolution, said).endswith(label)
+def test_show_intent_says_how_a_line_matched(resolver, line, shown):
+    described = describe(resolver.resolve(line))
+    assert shown in described
+    if "contains" in shown:
+        assert "near" not in described  # a sample inside a longer line is not a similarity
+
+
+# -- "done" and "I'm done": the step is done inside a routine ---------------------------------
+
+
+def test_done_in_a_routine_finishes_the_step_and_outside_one_says_there_is_none(channel, resolver):
+    content = load_content()
+    console = Console(channel, resolver)
+    console.say("open workout planner")
+    console.say("start the upper back routine")
+    assert "Step one of five" in console.say("no").heard.speech
+    said = console.say("I'm done")
+    assert said.resolution is not None and said.resolution.intent == "AMAZON.NextIntent"
+    assert "Step two of five" in said.heard.speech
+    assert "Step three of five" in console.say("done").heard.speech
+
+    outside = Console(channel, resolver)
+    outside.say("open workout planner")
+    heard = outside.say("I'm done").heard
+    assert content.prompts["not_in_routine"] in heard.speech
+    assert not heard.ended
+    assert "Step" not in heard.speech
+
+
+def test_im_done_for_today_stops(channel, resolver):
+    console = Console(channel, resolver)
+    console.say("open workout planner")
+    assert console.say("I'm done for today").heard.ended

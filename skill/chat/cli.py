@@ -32,7 +32,16 @@ from skill.chat.console import SILENCE, Console, Exchange, TouchError
 from skill.chat.play import CuePlayer
 from skill.chat.script import ScriptError, run_script
 from skill.envelopes import DEFAULT_SKILL_ID, AlexaSession
-from skill.nlu import DEFAULT_MODEL_PATH, Resolution, Resolver, normalise
+from skill.nlu import (
+    CONTAINED,
+    DEFAULT_MODEL_PATH,
+    EXACT,
+    NEAR,
+    UNLISTED,
+    Resolution,
+    Resolver,
+    normalise,
+)
 from skill.settings import Settings
 
 #: The console's person: the same user on every run, so ``--db`` keeps their progress.
@@ -92,22 +101,19 @@ def format_exchange(exchange: Exchange, *, show_intent: bool = False) -> list[st
 
 
 def describe(resolution: Resolution, said: str = "") -> str:
-    """What a line resolved to, and honestly how: an exact sample, a sample found inside the
-    longer line (with the share of the line it covers), a near sample (with its similarity)."""
+    """What a line resolved to, and honestly how: an exact sample, a near one (with its
+    character similarity), a sample inside a longer line (with the share it covers), or none.
+    ``said`` is accepted for callers that pass the line; the resolution already knows."""
     slots = " ".join(
         f"{name}={spoken!r}->{ident or 'unresolved'}"
         for name, (spoken, ident) in resolution.slots.items()
     )
-    sample = normalise(resolution.sample or "")
-    line = normalise(said)
-    if resolution.intent == "AMAZON.FallbackIntent":
-        how = "no match"
-    elif resolution.score >= 1.0:
-        how = "exact"
-    elif sample and line and f" {sample} " in f" {line} ":
-        how = f"contains {resolution.sample!r}, {len(sample) / len(line):.0%} of the line"
-    else:
-        how = f"near: {resolution.score:.2f} similar to {resolution.sample!r}"
+    how = {
+        EXACT: "exact",
+        NEAR: f"near: {resolution.score:.2f} similar to {resolution.sample!r}",
+        CONTAINED: f"contains {resolution.sample!r}, {resolution.score:.0%} of the line",
+        UNLISTED: "exact, slot value not in the catalogue",
+    }.get(resolution.match, "no match")
     return f"intent: {resolution.intent} {slots} ({how})".replace("  ", " ")
 
 
