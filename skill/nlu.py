@@ -6,8 +6,11 @@ Standard library only, so anything may import it (the console, tests, the manife
     >>> found = resolver.resolve("Alexa, ask workout planner to start the upper back routine")
     >>> found.intent, found.slots
     ('StartRoutineIntent', {'routine': ('upper back', 'upper_back')})
-    >>> resolver.resolve("is it safe to crak my back").slots
-    {'topic': ('is it safe to crack my back', 'crack_safety')}
+    >>> found = resolver.resolve("is it safe to crak my back")
+    >>> found.intent, found.match, round(found.score, 2)
+    ('FaqCrackSafetyIntent', 'near', 0.98)
+    >>> resolver.resolve("my neck hurts").slots
+    {'body_part': ('neck', 'neck')}
     >>> resolver.resolve("open workout planner").intent
     'LaunchRequest'
     >>> resolver.resolve("purple monkey dishwasher").intent
