@@ -464,7 +464,9 @@ def test_done_in_a_routine_finishes_the_step_and_outside_one_says_there_is_none(
     outside = Console(channel, resolver)
     outside.say("open workout planner")
     heard = outside.say("I'm done").heard
-    assert content.prompts["not_in_routine"] in heard.speech
+    variants = content.prompts["not_in_routine"]
+    variants = (variants,) if isinstance(variants, str) else variants
+    assert any(variant in heard.speech for variant in variants), heard.speech
     assert not heard.ended
     assert "Step" not in heard.speech
 

@@ -69,6 +69,9 @@ COVERAGE = {
     "ChestPainIntent": 60,
     "DeleteDataIntent": 20,
     "UpdateScreeningIntent": 25,
+    "StepInfoIntent": 20,
+    "TooHardIntent": 20,
+    "ThanksIntent": 20,
     **{f"AMAZON.{name}Intent": 20 for name in NAVIGATION},
 }
 FAQ_SAMPLES = 15
