@@ -25,7 +25,7 @@ from skill.chat.script import ScriptError
 from skill.chat.view import Heard, plain
 from skill.content import load_content
 from skill.factory import build_skill, invoke
-from skill.nlu import Resolution, Resolver
+from skill.nlu import Resolver
 from skill.settings import Settings
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.txt"))

@@ -40,7 +40,6 @@ from skill.nlu import (
     UNLISTED,
     Resolution,
     Resolver,
-    normalise,
 )
 from skill.settings import Settings
 
