@@ -475,3 +475,13 @@ def test_im_done_for_today_stops(channel, resolver):
     console = Console(channel, resolver)
     console.say("open workout planner")
     assert console.say("I'm done for today").heard.ended
+
+
+@pytest.mark.parametrize(
+    ("locale", "number"),
+    [("en-GB", "nine nine nine"), ("en-AU", "triple zero"), ("en-IN", "one one two")],
+)
+def test_the_console_talks_in_the_locale_given(locale, number):
+    result = run_chat("--locale", locale, input="open workout planner\nI have chest pain\n")
+    assert result.exit_code == 0, result.output
+    assert f"Call {number} right away" in result.output

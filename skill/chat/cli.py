@@ -164,6 +164,12 @@ def describe(resolution: Resolution, said: str = "") -> str:
     is_flag=True,
     help="Be a device with a screen (an Echo Show): print what it shows; --touch NAME touches.",
 )
+@click.option(
+    "--locale",
+    default="en-US",
+    show_default=True,
+    help="The device's locale (en-GB, en-CA, en-AU, en-IN): the skill answers in its bundle.",
+)
 @click.option("--skill-id", default=None, help="Skill id in the envelopes (the server's).")
 @click.option("--user-id", default=None, help="Alexa user id (default: one fixed console user).")
 def chat(
@@ -176,6 +182,7 @@ def chat(
     play: bool,
     model_path: Path,
     screen: bool,
+    locale: str,
     skill_id: str | None,
     user_id: str | None,
 ) -> None:
@@ -222,7 +229,9 @@ def chat(
     if scripts:
         person = (lambda: user_id) if user_id else (lambda: f"amzn1.ask.account.{uuid.uuid4().hex}")
         raise SystemExit(
-            _run_scripts(scripts, connect, resolver, skill_id, person, texts, screen=screen)
+            _run_scripts(
+                scripts, connect, resolver, skill_id, person, texts, screen=screen, locale=locale
+            )
         )
 
     notes = []
@@ -231,7 +240,9 @@ def chat(
     if player is not None and player.note:
         notes.append(f"{player.note}; showing the words instead")
     channel = connect()
-    session = AlexaSession(skill_id=skill_id, user_id=user_id or CONSOLE_USER_ID, screen=screen)
+    session = AlexaSession(
+        skill_id=skill_id, user_id=user_id or CONSOLE_USER_ID, screen=screen, locale=locale
+    )
     console = Console(channel, resolver, session, texts)
     click.echo('Workout Planner console. Say "open workout planner" (or press Enter) to begin;')
     click.echo('"quit" or Ctrl-D to end.')
@@ -288,13 +299,16 @@ def _run_scripts(
     texts: dict[str, str],
     *,
     screen: bool = False,
+    locale: str = "en-US",
 ) -> int:
     failed = 0
     for path in scripts:
         # Each script is a first-time user: a new user id, and a new store unless --db.
         channel = connect()
         try:
-            session = AlexaSession(skill_id=skill_id, user_id=person(), screen=screen)
+            session = AlexaSession(
+                skill_id=skill_id, user_id=person(), screen=screen, locale=locale
+            )
             result = run_script(path, Console(channel, resolver, session, texts))
         except ScriptError as exc:
             click.echo(f"error: {exc}", err=True)
