@@ -125,7 +125,7 @@ def test_delete_my_data_asks_first_then_deletes_everything(person: Dialogue, db:
     person.start()
     said = person.say("DeleteDataIntent")
     assert "Are you sure" in said and said.state == "confirm_delete"
-    assert "kept everything" in person.say("AMAZON.NoIntent")
+    assert "nothing was deleted" in person.say("AMAZON.NoIntent")
     assert len(rows(db)) == 1
     person.say("DeleteDataIntent")
     assert "deleted everything" in person.say("AMAZON.YesIntent")
