@@ -19,10 +19,10 @@ INTENT_EVENTS: dict[str, Event] = {
     "StepInfoIntent": Event.STEP_INFO,
     "TooHardIntent": Event.TOO_HARD,
     "ThanksIntent": Event.THANKS,
-    # The screening answer said in words. Safe everywhere as an update (the question is asked
-    # again); the machine may take it as the answer while the question is open.
-    "HaveConditionIntent": Event.UPDATE_SCREENING,
-    "NoConditionIntent": Event.UPDATE_SCREENING,
+    # The screening answer said in words: the machine takes it as the answer while the
+    # question is open, and as an update request anywhere else.
+    "HaveConditionIntent": Event.HAVE_CONDITION,
+    "NoConditionIntent": Event.NO_CONDITION,
     "AMAZON.HelpIntent": Event.HELP,
     "AMAZON.StopIntent": Event.STOP,
     "AMAZON.CancelIntent": Event.CANCEL,

@@ -14,6 +14,7 @@ from skill.machine import ANY, RULES, SAME, Event, Rule, TableError, Turn, advan
 from skill.machine import actions as a
 from skill.machine import guards as g
 from skill.machine.actions import Action
+from skill.machine.events import Effect
 from skill.machine.table import live_rules, rules_for
 from skill.state import QUESTION_STATES, Memory, Screening, SessionState, State
 
@@ -169,3 +170,75 @@ def test_staying_in_a_question_state_asks_the_question_again(
     last = outcome.reply.speech[-1].text
     assert last in _question_texts(content, state) or last.endswith("?"), (event, last)
     assert not outcome.reply.end_session
+
+
+# -- the screening answer said in words ----------------------------------------------------------
+
+SPOKEN_ANSWERS = [(Event.HAVE_CONDITION, Event.YES), (Event.NO_CONDITION, Event.NO)]
+
+
+def _shape(rules: list[Rule], state: State) -> list[tuple[object, ...]]:
+    return [(r.action, r.guard, r.target_from(state)) for r in rules]
+
+
+@pytest.mark.parametrize(("spoken", "word"), SPOKEN_ANSWERS)
+def test_the_answer_in_words_is_the_yes_or_no_while_screening(spoken: Event, word: Event) -> None:
+    """ "I have a slipped disc" answers the screening question exactly as "yes" does."""
+    live = live_rules(RULES, State.SCREENING, spoken)
+    # The opening rules a bare yes or no has (a session opens in the menu, never here) aside.
+    answers = [r for r in live_rules(RULES, State.SCREENING, word) if r.source is State.SCREENING]
+    assert _shape(live, State.SCREENING) == _shape(answers, State.SCREENING)
+    assert live[0].action is a.screened_start
+
+
+@pytest.mark.parametrize("spoken", [Event.HAVE_CONDITION, Event.NO_CONDITION])
+@pytest.mark.parametrize("state", [s for s in ALL_STATES if s is not State.SCREENING])
+def test_the_answer_in_words_with_no_question_open_is_an_update(state: State, spoken: Event):
+    live = live_rules(RULES, state, spoken)
+    assert _shape(live, state) == _shape(live_rules(RULES, state, Event.UPDATE_SCREENING), state)
+
+
+@pytest.mark.parametrize(
+    ("event", "pending", "state", "screening", "routine"),
+    [
+        # The routine asked for has twists: the condition is noted, the gentle one offered.
+        (Event.HAVE_CONDITION, "upper_back", State.READY, Screening.YES, None),
+        # The routine asked for suits the condition: it starts.
+        (
+            Event.HAVE_CONDITION,
+            "shoulder_release",
+            State.IN_STEP,
+            Screening.YES,
+            "shoulder_release",
+        ),
+        (Event.NO_CONDITION, "upper_back", State.IN_STEP, Screening.NO, "upper_back"),
+        (Event.NO_CONDITION, None, State.READY, Screening.NO, None),
+        (Event.HAVE_CONDITION, None, State.READY, Screening.YES, None),
+    ],
+)
+def test_the_answer_in_words_is_recorded_and_starts_what_suits(
+    content: Content,
+    event: Event,
+    pending: str | None,
+    state: State,
+    screening: Screening,
+    routine: str | None,
+) -> None:
+    session = SessionState(state=State.SCREENING, pending_routine_id=pending)
+    outcome = advance(session, Turn(event, memory=Memory(known=True)), content)
+    assert outcome.session.state is state
+    assert outcome.session.screening is screening
+    assert Effect.SCREENING_ANSWERED in outcome.effects
+    if routine is not None:
+        assert outcome.session.routine_id == routine
+        assert outcome.session.step_index == 0
+    elif screening is Screening.YES:
+        assert outcome.session.offered_routine_id == content.gentle_routine.id
+
+
+def test_pain_is_decided_before_the_answer_in_words() -> None:
+    """Pain still comes first, even right after the answer is said in words."""
+    for spoken in (Event.HAVE_CONDITION, Event.NO_CONDITION):
+        assert max(i for i, r in enumerate(RULES) if r.event is Event.PAIN) < min(
+            i for i, r in enumerate(RULES) if r.event is spoken
+        )

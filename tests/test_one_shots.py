@@ -24,7 +24,8 @@ SAFETY = {"PainIntent", "RedFlagIntent", "ChestPainIntent"}
 LEAVING = {"AMAZON.StopIntent", "AMAZON.CancelIntent"}
 #: What a one-shot after a pain stop may do without checking in first.
 #: Intents that update the screening answer (the answer said in words is one too).
-UPDATES = {name for name, event in INTENT_EVENTS.items() if event is Event.UPDATE_SCREENING}
+SCREENING_WORDS = {Event.UPDATE_SCREENING, Event.HAVE_CONDITION, Event.NO_CONDITION}
+UPDATES = {name for name, event in INTENT_EVENTS.items() if event in SCREENING_WORDS}
 NO_CHECK_IN = SAFETY | LEAVING | {"DeleteDataIntent"} | UPDATES
 
 

@@ -404,12 +404,16 @@ def _begin(ctx: Ctx, routine: Routine, *lead: Line, base: SessionState | None = 
     return _step(ctx, routine, 0, *lead, ctx.content.intro_line(routine), base=fresh)
 
 
+#: The events that answer the screening question with "yes, I have a condition".
+SAYS_CONDITION = frozenset({Event.YES, Event.HAVE_CONDITION})
+
+
 @action()
 def screened_start(ctx: Ctx) -> Outcome:
     """The screening question answered, and the routine asked for is fine to guide."""
     routine = ctx.content.routine(ctx.session.pending_routine_id)
     assert routine is not None, "guarded by pending_suits_condition and has_pending"
-    answer = Screening.YES if ctx.turn.event is Event.YES else Screening.NO
+    answer = Screening.YES if ctx.turn.event in SAYS_CONDITION else Screening.NO
     noted = _p(ctx, P.SCREENING_NOTED)
     return _answered(_begin(ctx, routine, noted, base=replace(ctx.session, screening=answer)))
 

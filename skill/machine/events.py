@@ -32,6 +32,10 @@ class Event(StrEnum):
     CHEST_PAIN = "chest_pain"
     FAQ = "faq"
     UPDATE_SCREENING = "update_screening"
+    #: The screening answer said in words ("I have a slipped disc", "no, my back is fine"): the
+    #: answer while the question is open, a request to update it anywhere else.
+    HAVE_CONDITION = "have_condition"
+    NO_CONDITION = "no_condition"
     DELETE_DATA = "delete_data"
     #: "Where am I?": the step's number, hold, side and how many are left.
     STEP_INFO = "step_info"

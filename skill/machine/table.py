@@ -110,8 +110,13 @@ CHECK_IN_FIRST = tuple(
         E.LAUNCH,
         E.DELETE_DATA,
         E.UPDATE_SCREENING,
+        E.HAVE_CONDITION,
+        E.NO_CONDITION,
     }
 )
+#: The screening answer: a yes or no, or the same said in words.
+SAYS_YES = (E.YES, E.HAVE_CONDITION)
+SAYS_NO = (E.NO, E.NO_CONDITION)
 
 RULES: tuple[Rule, ...] = (
     # 1. Safety first, from every state.
@@ -136,10 +141,10 @@ RULES: tuple[Rule, ...] = (
     *_each([ANY], [E.YES, E.NO], a.welcome_back, S.READY, g.opening),
     Rule(ANY, E.NAVIGATE_HOME, a.home, S.READY),
     # 3a. The screening question; a pending routine starts once it is answered.
-    Rule(S.SCREENING, E.YES, a.screened_start, S.IN_STEP, g.pending_suits_condition),
-    Rule(S.SCREENING, E.YES, a.screened_yes, S.READY),
-    Rule(S.SCREENING, E.NO, a.screened_start, S.IN_STEP, g.has_pending),
-    Rule(S.SCREENING, E.NO, a.screened_no, S.READY),
+    *_each([S.SCREENING], SAYS_YES, a.screened_start, S.IN_STEP, g.pending_suits_condition),
+    *_each([S.SCREENING], SAYS_YES, a.screened_yes, S.READY),
+    *_each([S.SCREENING], SAYS_NO, a.screened_start, S.IN_STEP, g.has_pending),
+    *_each([S.SCREENING], SAYS_NO, a.screened_no, S.READY),
     Rule(S.SCREENING, E.START_ROUTINE, a.unknown_routine, S.READY, g.routine_unrecognised),
     Rule(S.SCREENING, E.START_ROUTINE, a.ask_screening, SAME),
     *_each([S.SCREENING], [*NOT_AN_ANSWER, E.REPEAT], a.reask, SAME),
@@ -207,7 +212,8 @@ RULES: tuple[Rule, ...] = (
     *_start(S.READY, E.YES),
     *_start(S.READY, E.START_OVER),
     Rule(S.READY, E.NO, a.declined, SAME),
-    # 4. Everywhere else.
+    # 4. Everywhere else. The screening answer in words, with no question open, asks it again.
+    *_each([ANY], [E.HAVE_CONDITION, E.NO_CONDITION], a.update_screening, S.SCREENING),
     *_start(ANY, E.START_ROUTINE),
     Rule(ANY, E.LIST_ROUTINES, a.menu, S.READY),
     Rule(ANY, E.TOO_HARD, a.suggest_gentle, S.READY),
