@@ -55,7 +55,8 @@ bench: setup $(VOICE)
 	./scripts/setup.sh --bench
 	$(PY) -m bench
 
-# Renders the cues whose text changed with Piper (calm, offline), as committed in audio/.
+# Renders the cues whose text changed with Piper (calm, offline), as committed in audio/:
+# every locale (Piper's en_US voice serves them all; see the README on gTTS accents).
 audio: setup $(VOICE)
 	$(BIN)/workout-planner audio build --engine piper
 

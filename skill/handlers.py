@@ -165,12 +165,13 @@ class Conversation:
         handler_input.attributes_manager.session_attributes = outcome.session.to_attributes()
         self.keeper.remember(handler_input, outcome)
         metrics.record(metrics.turn_counts(session, turn.event, outcome, content))
+        speech = self.speech.for_locale(content.locale)
         screen = None
         if has_screen(handler_input):
             screen = screen_for(
-                outcome.session, outcome.reply, turn.event, content, self.speech.cue_seconds
+                outcome.session, outcome.reply, turn.event, content, speech.cue_seconds
             )
-        return render(handler_input, outcome.reply, self.speech, screen)
+        return render(handler_input, outcome.reply, speech, screen)
 
 
 class ConversationHandler(AbstractRequestHandler):
@@ -205,7 +206,7 @@ class OtherLanguageHandler(AbstractRequestHandler):
         content = bundle_for(handler_input, self.library).content
         line = content.prompt(P.LANGUAGE_UNSUPPORTED)
         reply = Reply((line,), card=Card(content.card_title, line.text), end_session=True)
-        return render(handler_input, reply, self.speech)
+        return render(handler_input, reply, self.speech.for_locale(content.locale))
 
 
 class SessionEndedHandler(AbstractRequestHandler):

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import escape  # light; xml.sax.saxutils pulls in urllib
 
+from skill.audio.manifest import cue_key  # stdlib only
 from skill.reply import Line
 
 MAX_AUDIO_TAGS = 5
@@ -36,14 +37,33 @@ class HostedCue:
 class SpeechRenderer:
     """Renders lines to SSML. Without hosted cues (a local run) everything is spoken text."""
 
-    def __init__(self, cues: Mapping[str, HostedCue] | None = None, base_url: str | None = None):
+    def __init__(
+        self,
+        cues: Mapping[str, HostedCue] | None = None,
+        base_url: str | None = None,
+        locale: str | None = None,
+    ):
+        #: Keyed as in the manifest: ``prompt.x`` for the shared base, ``en-GB/prompt.x`` for a
+        #: locale's own cue (its text differs from the base's).
         self._cues = dict(cues or {}) if base_url else {}
         self._base_url = (base_url or "").rstrip("/")
+        self._locale = locale
+
+    def for_locale(self, locale: str) -> SpeechRenderer:
+        """The same cues, played for ``locale``: its own where it has them, else the base's."""
+        view = SpeechRenderer(locale=locale)
+        view._cues, view._base_url = self._cues, self._base_url
+        return view
 
     def _cue(self, line: Line) -> HostedCue | None:
         """The line's hosted cue, if the file says the line's words (not another locale's)."""
-        cue = self._cues.get(line.cue) if line.cue else None
-        return cue if cue and cue.text in (None, line.text) else None
+        if not line.cue:
+            return None
+        for key in (cue_key(self._locale, line.cue), line.cue):
+            cue = self._cues.get(key)
+            if cue and cue.text in (None, line.text):
+                return cue
+        return None
 
     def cue_seconds(self, line: Line) -> float | None:
         """How long the line's hosted cue plays; None when the line is spoken as text."""

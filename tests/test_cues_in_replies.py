@@ -9,6 +9,7 @@ import re
 import pytest
 
 from skill.audio.check import check
+from skill.audio.cli import locale_cues
 from skill.audio.manifest import load_manifest
 from skill.audio.piper_engine import PiperEngine
 from skill.envelopes import AlexaSession
@@ -19,16 +20,36 @@ from tests.support.dialogue import Dialogue, Said
 BASE_URL = "https://cues.example.com/audio"
 
 
-def test_committed_audio_passes_audio_check(content) -> None:
-    assert check(content.cue_specs(), DEFAULT_AUDIO_DIR) == []
+def own_cues_by_locale() -> dict[str, list]:
+    return {locale: own for locale, (own, _) in locale_cues().items()}
+
+
+def test_committed_audio_passes_audio_check_in_every_locale(content) -> None:
+    assert check(content.cue_specs(), DEFAULT_AUDIO_DIR, own_cues_by_locale()) == []
 
 
 def test_every_committed_cue_is_piper_as_make_audio_renders_it(content) -> None:
     """So `make audio` after a content change re-renders only the cues whose text changed."""
     manifest = load_manifest(DEFAULT_AUDIO_DIR / "manifest.json")
-    assert set(manifest) == {spec.id for spec in content.cue_specs()}
+    own = {f"{locale}/{cue.id}" for locale, cues in own_cues_by_locale().items() for cue in cues}
+    assert set(manifest) == {spec.id for spec in content.cue_specs()} | own
+    assert any(key.startswith("en-GB/prompt.chest_pain") for key in own)
     voice = PiperEngine().fingerprint
     assert {e.engine for e in manifest.values()} == {voice}
+
+
+@pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"])
+def test_every_locale_plays_its_own_emergency_cue(locale) -> None:
+    from skill.content import load_content
+
+    local = load_content(locale)
+    manifest = load_manifest(DEFAULT_AUDIO_DIR / "manifest.json")
+    entry = manifest.get(f"{locale}/prompt.chest_pain") or manifest["prompt.chest_pain"]
+    assert entry.text == local.prompt("chest_pain").text
+    skill = build_skill(settings=Settings(audio_base_url=BASE_URL))
+    dialogue = Dialogue(skill, AlexaSession(locale=locale))
+    said = dialogue.say("ChestPainIntent")
+    assert f'<audio src="{BASE_URL}/{entry.file}"/>' in said.response["outputSpeech"]["ssml"]
 
 
 @pytest.fixture

@@ -49,3 +49,21 @@ def test_a_cue_that_says_other_words_is_not_played() -> None:
     assert "<audio" in renderer.ssml([Line("Call nine one one right away.", "prompt.chest_pain")])
     british = renderer.ssml([Line("Call nine nine nine right away.", "prompt.chest_pain")])
     assert "<audio" not in british and "Call nine nine nine right away." in british
+
+
+def test_each_locale_plays_its_own_cue_and_shares_the_base_otherwise() -> None:
+    cues = {
+        "prompt.chest_pain": HostedCue("chest.mp3", 3.0, "Call nine one one right away."),
+        "en-GB/prompt.chest_pain": HostedCue("chest-gb.mp3", 3.0, "Call nine nine nine now."),
+        "prompt.welcome": HostedCue("welcome.mp3", 2.0, "Welcome."),
+    }
+    renderer = SpeechRenderer(cues, BASE)
+    british = renderer.for_locale("en-GB")
+    gb = british.ssml([Line("Call nine nine nine now.", "prompt.chest_pain")])
+    assert gb == f'<speak><audio src="{BASE}/chest-gb.mp3"/></speak>'
+    assert "welcome.mp3" in british.ssml([Line("Welcome.", "prompt.welcome")])
+    us = renderer.for_locale("en-US").ssml(
+        [Line("Call nine one one right away.", "prompt.chest_pain")]
+    )
+    assert "chest.mp3" in us and "chest-gb" not in us
+    assert british.cue_seconds(Line("Call nine one one right away.", "prompt.chest_pain")) == 3.0

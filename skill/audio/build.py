@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ from skill.audio.manifest import (
     MANIFEST_NAME,
     ManifestEntry,
     ManifestError,
+    cue_key,
     dumps_manifest,
     load_manifest,
     write_atomically,
@@ -95,50 +96,56 @@ def validate_cues(cues: Iterable[CueSpec]) -> None:
             raise BuildError(f"cue {cue.id!r}: a count is empty")
 
 
+@dataclass(frozen=True)
+class LocaleCues:
+    """A locale's cues whose text differs from the base's, and the engine (accent) for them."""
+
+    locale: str
+    cues: list[CueSpec]
+    engine: Engine
+
+
+def own_cues(base: Iterable[CueSpec], cues: Iterable[CueSpec]) -> list[CueSpec]:
+    """The cues of a locale that need their own file: the others share the base's."""
+    shared = set(base)
+    return [cue for cue in cues if cue not in shared]
+
+
 def build(
-    cues: list[CueSpec], out_dir: Path, engine: Engine, *, progress: bool = True, jobs: int = 1
+    cues: list[CueSpec],
+    out_dir: Path,
+    engine: Engine,
+    *,
+    progress: bool = True,
+    jobs: int = 1,
+    locales: Iterable[LocaleCues] = (),
+    keep_locales: Iterable[str] = (),
 ) -> BuildReport:
     """Bring ``out_dir`` (MP3 files + manifest.json) up to date with ``cues``.
 
-    ``jobs`` cues render at once, in threads sharing ``engine`` (which must allow it, as the
+    ``cues`` are the shared base's, rendered with ``engine``; each of ``locales`` adds its own
+    cues (keyed ``<locale>/<id>``), rendered with its own engine. Entries of ``keep_locales``
+    are carried over from the previous manifest as they are (a build of some locales only).
+    ``jobs`` cues render at once, in threads sharing an engine (which must allow it, as the
     engines in :mod:`skill.audio.engines` and :mod:`skill.audio.piper_engine` do).
     """
     started = time.perf_counter()
-    validate_cues(cues)
+    groups = [LocaleCues("", cues, engine), *locales]
+    for group in groups:
+        validate_cues(group.cues)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / MANIFEST_NAME
     previous = _previous_entries(manifest_path)
-    fingerprint = engine.fingerprint
     report = BuildReport()
     entries: dict[str, ManifestEntry] = {}
-    todo: list[tuple[CueSpec, str]] = []
-    for cue in cues:
-        digest = cue_hash(cue, fingerprint)
-        name = cue_file_name(cue.id, digest)
-        old = previous.get(cue.id)
-        # Unchanged: the manifest says so and the file is there (no need to decode it).
-        unchanged = old is not None and old.hash == digest and old.file == name
-        if old is not None and unchanged and (out_dir / name).is_file():
-            entries[cue.id] = old
-            report.kept.append(cue.id)
-            continue
-        adopted = _adopt(out_dir / name, cue, fingerprint, digest)
-        if adopted is not None:
-            entries[cue.id] = adopted
-            report.kept.append(cue.id)
-        else:
-            todo.append((cue, digest))
-
-    # The counts sound the same in every hold: spoken once per build.
-    words = sorted({word for cue, _ in todo for word in cue.counts})
-    counts = {word: engine.synthesize(word) for word in words}
-    show = progress and sys.stderr.isatty() and len(todo) > 1
-    with tqdm(total=len(todo), desc="Rendering cues", unit="cue", disable=not show) as bar:
-        for entry in _render_all(todo, fingerprint, out_dir, engine, counts, jobs):
-            entries[entry.id] = entry
-            bar.update()
-    report.rendered = [cue.id for cue, _ in todo]
+    kept = tuple(f"{locale}/" for locale in keep_locales)
+    for key, old in previous.items():
+        if kept and key.startswith(kept) and (out_dir / old.file).is_file():
+            entries[key] = old
+            report.kept.append(key)
+    for group in groups:
+        _build_group(group, out_dir, previous, entries, report, progress, jobs)
 
     text = dumps_manifest(entries.values())
     if not manifest_path.is_file() or manifest_path.read_text(encoding="utf-8") != text:
@@ -150,6 +157,48 @@ def build(
             report.removed.append(stale.name)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _build_group(
+    group: LocaleCues,
+    out_dir: Path,
+    previous: Mapping[str, ManifestEntry],
+    entries: dict[str, ManifestEntry],
+    report: BuildReport,
+    progress: bool,
+    jobs: int,
+) -> None:
+    engine, locale = group.engine, group.locale or None
+    fingerprint = engine.fingerprint
+    todo: list[tuple[CueSpec, str]] = []
+    for cue in group.cues:
+        key = cue_key(locale, cue.id)
+        digest = cue_hash(cue, fingerprint)
+        name = cue_file_name(cue.id, digest)
+        old = previous.get(key)
+        # Unchanged: the manifest says so and the file is there (no need to decode it).
+        unchanged = old is not None and old.hash == digest and old.file == name
+        if old is not None and unchanged and (out_dir / name).is_file():
+            entries[key] = old
+            report.kept.append(key)
+            continue
+        adopted = _adopt(out_dir / name, cue, fingerprint, digest)
+        if adopted is not None:
+            entries[key] = replace(adopted, id=key)
+            report.kept.append(key)
+        else:
+            todo.append((cue, digest))
+
+    # The counts sound the same in every hold: spoken once per build.
+    words = sorted({word for cue, _ in todo for word in cue.counts})
+    counts = {word: engine.synthesize(word) for word in words}
+    show = progress and sys.stderr.isatty() and len(todo) > 1
+    with tqdm(total=len(todo), desc="Rendering cues", unit="cue", disable=not show) as bar:
+        for entry in _render_all(todo, fingerprint, out_dir, engine, counts, jobs):
+            key = cue_key(locale, entry.id)
+            entries[key] = replace(entry, id=key)
+            bar.update()
+    report.rendered += [cue_key(locale, cue.id) for cue, _ in todo]
 
 
 def _render_all(

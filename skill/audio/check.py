@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from skill.audio.build import cue_file_name, cue_hash
-from skill.audio.manifest import MANIFEST_NAME, ManifestError, load_manifest
+from skill.audio.manifest import MANIFEST_NAME, ManifestError, cue_key, load_manifest
 from skill.audio.mp3check import MAX_SECONDS, check_mp3
 from skill.cues import CueSpec
 
 
-def check(cues: list[CueSpec], out_dir: Path) -> list[str]:
+def check(
+    cues: list[CueSpec], out_dir: Path, locales: Mapping[str, list[CueSpec]] | None = None
+) -> list[str]:
     """Every problem found, one line each (empty when all is well).
+
+    ``cues`` are the shared base's; ``locales`` maps each other locale to its own cues (those
+    whose text differs from the base's), keyed ``<locale>/<id>`` in the manifest.
 
     Missing cues, stale ones (rendered from other text or settings), orphans (manifest entries
     without a cue, MP3 files without an entry) and every file's own violations.
@@ -28,6 +34,8 @@ def check(cues: list[CueSpec], out_dir: Path) -> list[str]:
 
     problems: list[str] = []
     wanted = {cue.id: cue for cue in cues}
+    for locale, own in (locales or {}).items():
+        wanted.update({cue_key(locale, cue.id): cue for cue in own})
     for cue_id, cue in wanted.items():
         entry = manifest.get(cue_id)
         if entry is None:
@@ -37,7 +45,7 @@ def check(cues: list[CueSpec], out_dir: Path) -> list[str]:
         # but text, hold, chime and the render settings must be the content's.
         if entry.text != cue.text or entry.hash != cue_hash(cue, entry.engine):
             problems.append(f"cue {cue_id!r} is stale (its content changed); {hint}")
-        elif entry.file != cue_file_name(cue_id, entry.hash):
+        elif entry.file != cue_file_name(cue.id, entry.hash):
             problems.append(f"cue {cue_id!r}: file {entry.file} does not match its hash")
         if entry.duration_seconds > MAX_SECONDS:
             problems.append(f"cue {cue_id!r} lasts {entry.duration_seconds:.0f} s (max 240 s)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -26,10 +27,26 @@ def _cores() -> int:
 
 
 def load_cues() -> list[CueSpec]:
-    """The cues the content defines (imported here: the content is not needed to load the CLI)."""
+    """The base locale's cues (imported here: the content is not needed to load the CLI)."""
     from skill.content import load_content
 
     return list(load_content().cue_specs())
+
+
+def locale_cues() -> dict[str, tuple[list[CueSpec], Mapping[str, str]]]:
+    """Every other bundled locale -> its own cues (text unlike the base's) and its accents."""
+    from skill.audio.build import own_cues
+    from skill.content import load_content
+    from skill.content.loader import bundled_locales
+    from skill.content.model import DEFAULT_LOCALE
+
+    base = load_cues()
+    found = {}
+    for locale in bundled_locales():
+        if locale != DEFAULT_LOCALE:
+            content = load_content(locale)
+            found[locale] = (own_cues(base, content.cue_specs()), content.voice)
+    return found
 
 
 @click.group()
@@ -47,7 +64,18 @@ def audio() -> None:
     "'voice' extra; `make audio` uses it). espeak: espeak-ng, offline and robotic.",
 )
 @click.option("--lang", default="en", show_default=True, help="gTTS language.")
-@click.option("--tld", default="com", show_default=True, help="gTTS Google domain (accent).")
+@click.option(
+    "--tld", help="gTTS Google domain (accent) [default: each locale's, from its voice: gtts]."
+)
+@click.option(
+    "--locale",
+    "chosen_locales",
+    multiple=True,
+    default=("all",),
+    show_default=True,
+    help="Render this locale's own cues (repeatable; 'all': every locale). The base (en-US) "
+    "cues are always brought up to date; other locales' entries are kept as they are.",
+)
 @click.option(
     "--voice",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -93,7 +121,8 @@ def audio() -> None:
 def build(
     engine: str,
     lang: str,
-    tld: str,
+    tld: str | None,
+    chosen_locales: tuple[str, ...],
     voice: Path | None,
     length_scale: float,
     noise_scale: float,
@@ -112,25 +141,59 @@ def build(
     Example:
         workout-planner audio build --engine piper
         workout-planner audio build --engine piper --length-scale 1.1
+        workout-planner audio build --engine gtts --locale en-GB
         workout-planner audio build --engine gtts --lang en --tld co.uk
+
+    Piper has one voice (en_US) and serves every locale; gTTS speaks each locale's own cues
+    with its accent. The manifest records the engine of every file.
     """
-    from skill.audio.build import BuildError
+    from skill.audio.build import BuildError, LocaleCues
     from skill.audio.build import build as run_build
     from skill.audio.engines import Engine, EngineUnavailable, EspeakEngine, GttsEngine
+    from skill.content.model import DEFAULT_LOCALE
 
-    chosen: Engine
+    others = locale_cues()
+    wanted = set(others) if "all" in chosen_locales else set(chosen_locales)
+    unknown = sorted(wanted - set(others) - {DEFAULT_LOCALE})
+    if unknown:
+        known = ", ".join(["all", DEFAULT_LOCALE, *sorted(others)])
+        raise click.BadParameter(
+            f"no locale {', '.join(unknown)}; use {known}", param_hint="--locale"
+        )
+    single: Engine | None = None
     if engine == "piper":
         settings = PiperSettings(length_scale, noise_scale, noise_w, sentence_silence)
-        chosen = PiperEngine(voice, settings)
+        single = PiperEngine(voice, settings)
     elif engine == "espeak":
-        chosen = EspeakEngine()
-    else:
+        single = EspeakEngine()
+
+    def engine_for(accents: Mapping[str, str]) -> Engine:
+        if single is not None:
+            return single
         try:
-            chosen = GttsEngine(lang=lang, tld=tld)
+            return GttsEngine(lang=lang, tld=tld or accents.get("gtts", "com"))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--lang") from exc
+
+    from skill.content import load_content
+
+    base_engine = engine_for(load_content().voice)
+    groups = [
+        LocaleCues(locale, cues, engine_for(accents))
+        for locale, (cues, accents) in sorted(others.items())
+        if locale in wanted
+    ]
+    keep = sorted(set(others) - wanted)
     try:
-        report = run_build(load_cues(), out, chosen, progress=progress, jobs=jobs)
+        report = run_build(
+            load_cues(),
+            out,
+            base_engine,
+            progress=progress,
+            jobs=jobs,
+            locales=groups,
+            keep_locales=keep,
+        )
     except EngineUnavailable as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(2) from None
@@ -154,10 +217,15 @@ def check(out: Path) -> None:
     from skill.audio.check import check as run_check
 
     cues = load_cues()
-    problems = run_check(cues, out)
+    others = {locale: found for locale, (found, _) in locale_cues().items()}
+    problems = run_check(cues, out, others)
     if problems:
         for problem in problems:
             click.echo(problem)
         click.echo(f"{len(problems)} problem(s) in {out}", err=True)
         raise SystemExit(1)
-    click.echo(f"OK: {len(cues)} cues in {out} match the content and Alexa's audio rules")
+    total = len(cues) + sum(len(found) for found in others.values())
+    click.echo(
+        f"OK: {total} cues in {out} match the content of {len(others) + 1} locale(s) "
+        "and Alexa's audio rules"
+    )

@@ -24,6 +24,13 @@ _FILE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.mp3$")
 _HEX_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
+def cue_key(locale: str | None, cue_id: str) -> str:
+    """The manifest key of a cue: the bare id for the shared base, ``en-GB/prompt.x`` for a
+    locale's own cue (one whose text differs from the base's; the others share the base's file).
+    """
+    return f"{locale}/{cue_id}" if locale else cue_id
+
+
 class ManifestError(ValueError):
     """The manifest file is unreadable or malformed; the message names the file and field."""
 

@@ -19,7 +19,70 @@ GOOGLE = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
 def cues(monkeypatch):
     content = list(CUES)
     monkeypatch.setattr(cli, "load_cues", lambda: content)
+    monkeypatch.setattr(cli, "locale_cues", lambda: {})
     return content
+
+
+def test_each_locale_gets_its_own_cues_with_its_accent_and_shares_the_rest(
+    tmp_path, monkeypatch, requests_mock, gtts_like_mp3
+):
+    from tests.audio.test_audio_gtts import google_reply
+
+    monkeypatch.setattr(cli, "load_cues", lambda: list(CUES))
+    british = [CueSpec("prompt.welcome", "Welcome, mate.")]
+    locales = {"en-GB": (british, {"gtts": "co.uk"}), "en-AU": ([], {"gtts": "com.au"})}
+    monkeypatch.setattr(cli, "locale_cues", lambda: locales)
+    for tld in ("com", "co.uk"):
+        requests_mock.post(GOOGLE.replace(".com/", f".{tld}/"), text=google_reply(gtts_like_mp3))
+    result = run("build", "--out", str(tmp_path), "--no-progress")
+    assert result.exit_code == 0, result.stderr
+    manifest = load_manifest(tmp_path / MANIFEST_NAME)
+    assert sorted(manifest) == ["en-GB/prompt.welcome", "prompt.welcome", "step.neck.1"]
+    assert manifest["en-GB/prompt.welcome"].engine == "gtts lang=en tld=co.uk"
+    assert manifest["en-GB/prompt.welcome"].text == "Welcome, mate."
+    assert manifest["prompt.welcome"].engine == "gtts lang=en tld=com"
+    assert len({entry.file for entry in manifest.values()}) == 3
+    hosts = {request.hostname for request in requests_mock.request_history}
+    assert hosts == {"translate.google.com", "translate.google.co.uk"}
+    checked = run("check", "--out", str(tmp_path))
+    assert checked.exit_code == 0 and checked.stdout.startswith("OK: 3 cues in "), checked.stdout
+    assert "of 3 locale(s)" in checked.stdout
+
+    # One locale only: the others' entries stay as they are; check still checks every locale.
+    british[0] = CueSpec("prompt.welcome", "Welcome, love.")
+    stale = run("check", "--out", str(tmp_path))
+    assert stale.exit_code == 1 and "cue 'en-GB/prompt.welcome' is stale" in stale.stdout
+    only_us = run("build", "--locale", "en-US", "--out", str(tmp_path), "--no-progress")
+    assert only_us.exit_code == 0 and only_us.stdout.startswith("rendered 0, kept 3, removed 0")
+    only_gb = run("build", "--locale", "en-GB", "--out", str(tmp_path), "--no-progress")
+    assert only_gb.exit_code == 0 and only_gb.stdout.startswith("rendered 1, kept 2, removed 1")
+    assert run("check", "--out", str(tmp_path)).exit_code == 0
+    unknown = run("build", "--locale", "fr-FR", "--out", str(tmp_path))
+    assert unknown.exit_code == 2 and "no locale fr-FR" in unknown.stderr
+
+
+def test_piper_serves_every_locale_with_its_one_voice(tmp_path, monkeypatch, cues, espeak):
+    british = [CueSpec("prompt.welcome", "Welcome to the centre.")]
+    monkeypatch.setattr(cli, "locale_cues", lambda: {"en-GB": (british, {"gtts": "co.uk"})})
+    result = run("build", "--engine", "espeak", "--out", str(tmp_path), "--no-progress")
+    assert result.exit_code == 0, result.stderr
+    manifest = load_manifest(tmp_path / MANIFEST_NAME)
+    assert manifest["en-GB/prompt.welcome"].engine == manifest["prompt.welcome"].engine
+
+
+def test_the_bundled_locales_own_only_the_lines_that_differ():
+    from skill.content import load_content
+
+    base = {cue.id: cue.text for cue in cli.load_cues()}
+    found = cli.locale_cues()
+    assert sorted(found) == ["en-AU", "en-CA", "en-GB", "en-IN"]
+    for locale, (own, _accents) in found.items():
+        texts = {cue.id: cue.text for cue in load_content(locale).cue_specs()}
+        assert {cue.id for cue in own} == {i for i, text in texts.items() if base.get(i) != text}
+        assert 0 < len(own) < len(base) / 2, locale
+    assert found["en-GB"][1]["gtts"] == "co.uk" and found["en-IN"][1]["gtts"] == "co.in"
+    gb = {cue.id: cue.text for cue in found["en-GB"][0]}
+    assert "nine nine nine" in gb["prompt.chest_pain"] or "999" in gb["prompt.chest_pain"]
 
 
 def run(*args):
