@@ -6,7 +6,7 @@ from skill.content import Content
 from skill.content.samples import faq_intent_name
 from skill.machine.events import Event
 
-#: Every intent the skill handles. A test checks it against interaction_model/en-US.json.
+#: Every intent the skill handles. A test checks it against every interaction_model/<locale>.json.
 INTENT_EVENTS: dict[str, Event] = {
     "StartRoutineIntent": Event.START_ROUTINE,
     "ListRoutinesIntent": Event.LIST_ROUTINES,

@@ -1,7 +1,9 @@
-"""Generates ``interaction_model/en-US.json`` from the content, so the two never drift.
+"""Generates ``interaction_model/<locale>.json`` from each locale's content, so they never drift.
 
-workout-planner model            # rewrite the committed file
-workout-planner model --check    # exit 1 if it is stale
+Every locale's model comes from the same sample grammar with that locale's overrides.
+
+workout-planner model            # rewrite the committed files
+workout-planner model --check    # exit 1 if any is stale
 """
 
 from __future__ import annotations
@@ -14,12 +16,21 @@ import click
 
 from skill.content import Content, ContentError, load_content
 from skill.content.grammar import slots_in
-from skill.content.loader import COMPILED, CONTENT_DIR, render_compiled
+from skill.content.loader import COMPILED, CONTENT_DIR, bundled_locales, render_compiled
 from skill.content.samples import expand_samples
 from skill.generated import write_or_check
 from skill.intents import ROUTINE_SLOT_TYPE, TOPIC_SLOT_TYPE, handled_intents
 
-MODEL_PATH = Path(__file__).resolve().parent.parent / "interaction_model" / "en-US.json"
+MODEL_DIR = Path(__file__).resolve().parent.parent / "interaction_model"
+
+
+def model_path(locale: str, directory: Path = MODEL_DIR) -> Path:
+    """Where ``locale``'s interaction model lives (``interaction_model/en-GB.json``)."""
+    return directory / f"{locale}.json"
+
+
+#: The default locale's model.
+MODEL_PATH = model_path("en-US")
 
 
 def _slot_values(items: list[tuple[str, str, tuple[str, ...]]]) -> list[dict[str, Any]]:
@@ -85,16 +96,23 @@ def render_model(content: Content) -> str:
 
 @click.command("model")
 @click.option("--check", is_flag=True, help="Exit 1 if the committed model is stale.")
-@click.option("--out", type=click.Path(path_type=Path), default=MODEL_PATH, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=MODEL_DIR,
+    show_default=True,
+    help="Directory of the <locale>.json models.",
+)
 def model_command(check: bool, out: Path) -> None:
-    """Write the interaction model and the compiled content, generated from the content.
+    """Write every locale's interaction model and the compiled content, from the content.
 
     Example: workout-planner model --check
     """
     command = "workout-planner model"
     try:
-        rendered = render_model(load_content())
+        rendered = {locale: render_model(load_content(locale)) for locale in bundled_locales()}
     except ContentError as exc:
         raise click.ClickException(str(exc)) from None
-    write_or_check(out, rendered, check=check, command=command)
+    for locale, text in rendered.items():
+        write_or_check(model_path(locale, out), text, check=check, command=command)
     write_or_check(CONTENT_DIR / COMPILED, render_compiled(), check=check, command=command)

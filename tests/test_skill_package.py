@@ -11,8 +11,13 @@ import pytest
 from click.testing import CliRunner
 
 from skill.cli import main
-from skill.deploy.package import DEFAULT_MODEL, TEMPLATE, build_manifest
+from skill.content import bundled_locales, load_content
+from skill.deploy.package import DEFAULT_MODELS, TEMPLATE, build_manifest
+from skill.model import model_path
 from skill.nlu import FALLBACK, LAUNCH, Resolver
+
+#: Every English-speaking market the skill is listed in.
+LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:workout-planner-prod-skill"
 URL = "https://skill.example.com/alexa"
@@ -44,11 +49,12 @@ def test_writes_manifest_and_model_for_a_lambda_endpoint(out):
         "endpoint": {"uri": ARN},
         "subscriptions": [{"eventName": "SKILL_DISABLED"}],
     }
-    assert read(out / "interactionModels" / "custom" / "en-US.json") == read(DEFAULT_MODEL)
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.json")) == [
-        "interactionModels/custom/en-US.json",
-        "skill.json",
-    ]
+    for locale in LOCALES:
+        packaged = read(out / "interactionModels" / "custom" / f"{locale}.json")
+        assert packaged == read(model_path(locale, DEFAULT_MODELS)), locale
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.json")) == sorted(
+        [*(f"interactionModels/custom/{locale}.json" for locale in LOCALES), "skill.json"]
+    )
 
 
 @pytest.mark.parametrize(("given", "expected"), [((), "Trusted"), (("Wildcard",), "Wildcard")])
@@ -76,12 +82,11 @@ def test_privacy_urls_are_optional(out):
     )
     assert result.exit_code == 0, result.output
     privacy = read(out / "skill.json")["manifest"]["privacyAndCompliance"]
-    assert privacy["locales"] == {
-        "en-US": {
-            "privacyPolicyUrl": "https://example.com/privacy",
-            "termsOfUseUrl": "https://example.com/terms",
-        }
+    urls = {
+        "privacyPolicyUrl": "https://example.com/privacy",
+        "termsOfUseUrl": "https://example.com/terms",
     }
+    assert privacy["locales"] == dict.fromkeys(LOCALES, urls)
 
 
 def test_the_template_is_not_modified():
@@ -103,9 +108,7 @@ def test_manifest_shape(manifest):
     assert manifest["manifestVersion"] == "1.0"
     publishing = manifest["publishingInformation"]
     assert publishing["category"] == "HEALTH_AND_FITNESS"
-    # An en-US-only skill: offered in the US, so the countries are listed.
     assert publishing["isAvailableWorldwide"] is False
-    assert publishing["distributionCountries"] == ["US"]
     assert manifest["privacyAndCompliance"] == {
         "allowsPurchases": False,
         "usesPersonalInfo": False,
@@ -115,8 +118,24 @@ def test_manifest_shape(manifest):
     }
 
 
-def test_store_listing(manifest):
-    listing = manifest["publishingInformation"]["locales"]["en-US"]
+def test_every_bundled_locale_is_listed_and_no_other(manifest):
+    assert list(manifest["publishingInformation"]["locales"]) == list(LOCALES)
+    assert set(LOCALES) == set(bundled_locales())
+
+
+def test_distributed_only_where_a_locale_knows_the_emergency_number(manifest):
+    """Offered in each locale's own country only: New Zealand devices speak en-AU, but there
+    the emergency number is 111, not the triple zero the en-AU advice names."""
+    publishing = manifest["publishingInformation"]
+    countries = sorted(publishing["distributionCountries"])
+    assert countries == sorted(load_content(locale).facts.country for locale in LOCALES)
+    assert countries == ["AU", "CA", "GB", "IN", "US"]
+    assert "NZ" not in countries and publishing["isAvailableWorldwide"] is False
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_store_listing(manifest, locale):
+    listing = manifest["publishingInformation"]["locales"][locale]
     assert listing["name"] == "Workout Planner"
     assert 0 < len(listing["summary"]) <= 160
     assert 0 < len(listing["description"]) <= 4000
@@ -135,13 +154,17 @@ def test_the_skill_declares_apl_for_round_hubs_landscape_hubs_and_tv(manifest):
         assert viewport["minHeight"] <= viewport["maxHeight"]
 
 
-def test_description_carries_the_health_disclaimer(manifest):
+@pytest.mark.parametrize("locale", LOCALES)
+def test_description_carries_the_health_disclaimer_and_the_emergency_number(manifest, locale):
     # Amazon's policy for health and fitness skills.
     description = " ".join(
-        manifest["publishingInformation"]["locales"]["en-US"]["description"].split()
+        manifest["publishingInformation"]["locales"][locale]["description"].split()
     )
     assert "not a substitute for professional medical advice, diagnosis or treatment" in description
-    assert re.search(r"emergency, call your local emergency number", description)
+    number = load_content(locale).facts.emergency_number
+    assert f"emergency, call {number} immediately" in description
+    others = {load_content(other).facts.emergency_number for other in LOCALES} - {number}
+    assert not any(re.search(rf"\b{other}\b", description) for other in others)
 
 
 # --- the example phrases resolve through the model, as certification checks -------------------
@@ -149,11 +172,13 @@ def test_description_carries_the_health_disclaimer(manifest):
 
 @pytest.fixture(scope="module")
 def resolver() -> Resolver:
-    return Resolver.from_file(DEFAULT_MODEL)
+    return Resolver.from_file(model_path("en-US"))
 
 
-def test_every_example_phrase_resolves_exactly_through_the_model(resolver):
-    phrases = read(TEMPLATE)["manifest"]["publishingInformation"]["locales"]["en-US"][
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_example_phrase_resolves_exactly_through_its_locales_model(locale):
+    resolver = Resolver.from_file(model_path(locale))
+    phrases = read(TEMPLATE)["manifest"]["publishingInformation"]["locales"][locale][
         "examplePhrases"
     ]
     resolved = {phrase: resolver.resolve(phrase) for phrase in phrases}
@@ -200,9 +225,20 @@ def test_bad_options_are_usage_errors(out, args, message):
 
 
 def test_a_missing_model_says_how_to_make_it(out, tmp_path):
-    result = run("--out", str(out), "--lambda-arn", ARN, "--model", str(tmp_path / "nope.json"))
+    result = run("--out", str(out), "--lambda-arn", ARN, "--models", str(tmp_path / "nope"))
     assert result.exit_code == 1
     assert "workout-planner model" in result.output
+    assert not out.exists()
+
+
+def test_a_missing_locale_model_names_it(out, tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    for locale in LOCALES[:-1]:
+        (models / f"{locale}.json").write_text(model_path(locale).read_text())
+    result = run("--out", str(out), "--lambda-arn", ARN, "--models", str(models))
+    assert result.exit_code == 1
+    assert f"{LOCALES[-1]}.json" in result.output and "workout-planner model" in result.output
     assert not out.exists()
 
 

@@ -1,9 +1,9 @@
-"""``workout-planner package``: write the ASK skill package (manifest and interaction model).
+"""``workout-planner package``: write the ASK skill package (manifest and interaction models).
 
 The result is the ``skill-package/`` layout the ASK CLI deploys::
 
     skill-package/skill.json
-    skill-package/interactionModels/custom/en-US.json
+    skill-package/interactionModels/custom/<locale>.json    (one for every listed locale)
 
 The manifest's fixed text is the template ``skill/deploy/skill.json``; only the endpoint and the
 optional privacy URLs come from the command line. Usage, after ``serverless deploy``::
@@ -28,9 +28,8 @@ from urllib.parse import urlsplit
 import click
 
 TEMPLATE = Path(__file__).with_name("skill.json")
-#: The repository's interaction model (``workout-planner model`` writes it).
-DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "interaction_model" / "en-US.json"
-LOCALE = "en-US"
+#: The repository's interaction models, ``<locale>.json`` (``workout-planner model`` writes them).
+DEFAULT_MODELS = Path(__file__).resolve().parents[2] / "interaction_model"
 
 _LAMBDA_ARN = re.compile(
     r"arn:aws(-[a-z]+)*:lambda:[a-z]{2}(-[a-z]+)+-\d:\d{12}:function:[A-Za-z0-9_-]{1,64}"
@@ -53,18 +52,28 @@ def build_manifest(
     urls = {"privacyPolicyUrl": privacy_policy_url, "termsOfUseUrl": terms_of_use_url}
     urls = {key: url for key, url in urls.items() if url}
     if urls:
-        manifest["privacyAndCompliance"]["locales"] = {LOCALE: urls}
+        manifest["privacyAndCompliance"]["locales"] = {
+            locale: dict(urls) for locale in listed_locales(skill)
+        }
     return skill
 
 
-def write_skill_package(out: Path, skill: dict[str, Any], model: dict[str, Any]) -> list[Path]:
-    """Write the manifest and the model under ``out``; returns the files written."""
-    models = out / "interactionModels" / "custom"
-    models.mkdir(parents=True, exist_ok=True)
-    written = [out / "skill.json", models / f"{LOCALE}.json"]
-    for path, document in zip(written, (skill, model), strict=True):
+def listed_locales(skill: dict[str, Any]) -> list[str]:
+    """The locales the manifest lists in the store, each of which needs a model."""
+    return list(skill["manifest"]["publishingInformation"]["locales"])
+
+
+def write_skill_package(
+    out: Path, skill: dict[str, Any], models: dict[str, dict[str, Any]]
+) -> list[Path]:
+    """Write the manifest and each locale's model under ``out``; returns the files written."""
+    custom = out / "interactionModels" / "custom"
+    custom.mkdir(parents=True, exist_ok=True)
+    documents = {out / "skill.json": skill}
+    documents.update({custom / f"{locale}.json": model for locale, model in models.items()})
+    for path, document in documents.items():
         path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    return written
+    return list(documents)
 
 
 def _lambda_arn(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -117,11 +126,11 @@ def _load_model(path: Path) -> dict[str, Any]:
 @click.option("--privacy-policy-url", callback=_https_url, help="Shown in the skill store.")
 @click.option("--terms-of-use-url", callback=_https_url, help="Shown in the skill store.")
 @click.option(
-    "--model",
-    "model_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_MODEL,
-    help="The en-US interaction model to include.",
+    "--models",
+    "models_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_MODELS,
+    help="Directory of the <locale>.json interaction models to include.",
 )
 def package(
     out: Path,
@@ -130,9 +139,9 @@ def package(
     ssl_certificate_type: str | None,
     privacy_policy_url: str | None,
     terms_of_use_url: str | None,
-    model_path: Path,
+    models_dir: Path,
 ) -> None:
-    """Write the ASK skill package: skill.json and the en-US interaction model.
+    """Write the ASK skill package: skill.json and every listed locale's interaction model.
 
     \b
     Example:
@@ -149,9 +158,11 @@ def package(
         assert endpoint_url is not None
         endpoint = {"uri": endpoint_url, "sslCertificateType": ssl_certificate_type or "Trusted"}
 
-    model = _load_model(model_path)
     skill = build_manifest(
         endpoint, privacy_policy_url=privacy_policy_url, terms_of_use_url=terms_of_use_url
     )
-    for path in write_skill_package(out, skill, model):
+    models = {
+        locale: _load_model(models_dir / f"{locale}.json") for locale in listed_locales(skill)
+    }
+    for path in write_skill_package(out, skill, models):
         click.echo(f"wrote {path}")
