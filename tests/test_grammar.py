@@ -138,8 +138,8 @@ def test_the_model_command_reports_a_collision_and_writes_nothing(tmp_path, monk
     data = yaml.safe_load((target / "intents.yaml").read_text())
     data["intents"]["DeleteDataIntent"].append("it hurts")
     (target / "intents.yaml").write_text(yaml.safe_dump(data))
-    monkeypatch.setattr(model, "load_content", lambda: load_content_from(target))
-    out = tmp_path / "model.json"
+    monkeypatch.setattr(model, "load_content", lambda locale: load_content_from(target, locale))
+    out = tmp_path / "models"
     result = CliRunner().invoke(main, ["model", "--out", str(out)])
     assert result.exit_code == 1
     assert "the sample 'it hurts' is in two intents" in result.output
