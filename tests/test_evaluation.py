@@ -15,27 +15,12 @@ from pathlib import Path
 import pytest
 
 from skill.nlu import Resolution, Resolver
+from tests.support.intents import NAVIGATION_INTENTS
 
 EVALUATION = Path(__file__).parent / "nlu" / "evaluation.tsv"
 SAFETY = {"PainIntent", "RedFlagIntent", "ChestPainIntent"}
 #: Said about pain without being pain: they must never stop a routine as pain.
 NEGATIVES = {"FaqFeelingFineIntent", "FaqIfItHurtsIntent"}
-NAVIGATION = {
-    f"AMAZON.{name}Intent"
-    for name in (
-        "Next",
-        "Previous",
-        "Repeat",
-        "StartOver",
-        "Pause",
-        "Resume",
-        "Help",
-        "Stop",
-        "Cancel",
-        "Yes",
-        "No",
-    )
-}
 OVERALL = 0.95
 
 
@@ -96,7 +81,7 @@ def test_the_set_is_big_and_varied_enough() -> None:
     intents = Counter(case.intent for case in CASES)
     assert len(CASES) >= 400
     assert sum(intents[name] for name in SAFETY) >= 150
-    assert sum(intents[name] for name in NAVIGATION) >= 100
+    assert sum(intents[name] for name in NAVIGATION_INTENTS) >= 100
     faq = sum(n for name, n in intents.items() if name.startswith("Faq") and name not in NEGATIVES)
     assert faq >= 60
     assert all(intents[name] >= 5 for name in NEGATIVES)

@@ -11,25 +11,12 @@ import pytest
 from skill.content import Content, load_content
 from skill.intents import INTENT_EVENTS, faq_intents, handled_intents
 from skill.model import MODEL_DIR, build_model, model_path, render_model
+from tests.support.intents import NAVIGATION_INTENTS
 
 #: Every English-speaking market; each has its own committed model.
 LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 
-#: The built-ins a person uses mid-routine.
-NAVIGATION = [
-    "Next",
-    "Previous",
-    "Repeat",
-    "StartOver",
-    "Pause",
-    "Resume",
-    "Help",
-    "Stop",
-    "Cancel",
-    "Yes",
-    "No",
-]
-REQUIRED_BUILTINS = {f"AMAZON.{name}Intent" for name in [*NAVIGATION, "Fallback", "NavigateHome"]}
+REQUIRED_BUILTINS = {*NAVIGATION_INTENTS, "AMAZON.FallbackIntent", "AMAZON.NavigateHomeIntent"}
 
 
 @pytest.fixture(params=LOCALES)
@@ -109,7 +96,7 @@ COVERAGE = {
     "StepInfoIntent": 20,
     "TooHardIntent": 20,
     "ThanksIntent": 20,
-    **{f"AMAZON.{name}Intent": 20 for name in NAVIGATION},
+    **dict.fromkeys(NAVIGATION_INTENTS, 20),
 }
 FAQ_SAMPLES = 15
 
