@@ -13,11 +13,11 @@ import boto3
 import pytest
 from ask_sdk_core.serialize import DefaultSerializer
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from skill.persistence import LOGGER_NAME, hash_person_id, hash_user_id, user_key
 from skill.persistence.dynamo import PARTITION_KEY, REVISION, TABLE_ENV, dynamo_adapter
 from skill.progress import Progress
+from tests.support.aws import fake_dynamodb, progress_table
 
 ALICE = "amzn1.ask.account.ALICE-RAW-ID-7f3a"
 BOB = "amzn1.ask.account.BOB-RAW-ID-19c2"
@@ -56,27 +56,13 @@ def envelope(user_id=ALICE, *, with_user=True, person=None):
 
 @pytest.fixture
 def aws(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SECURITY_TOKEN": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-        "AWS_REGION": "eu-west-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        yield boto3.resource("dynamodb", region_name="eu-west-1")
+    with fake_dynamodb(monkeypatch, "eu-west-1") as dynamodb:
+        yield dynamodb
 
 
 @pytest.fixture
 def table(aws):
-    return aws.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": PARTITION_KEY, "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    return progress_table(aws, TABLE)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
 from skill.envelope_reader import ModelReader
-from skill.envelopes import AlexaSession
+from skill.envelopes import SCREEN_VIEWPORT, AlexaSession
 from skill.factory import EnvelopeSerializer
 
 ENVELOPE = "ask_sdk_model.request_envelope.RequestEnvelope"
@@ -34,17 +34,7 @@ def _rich(envelope: dict[str, Any]) -> dict[str, Any]:
     }
     system["apiAccessToken"] = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.c2ln"
     system["unit"] = {"unitId": "amzn1.ask.unit.A", "persistentUnitId": "amzn1.alexa.unit.B"}
-    rich["context"]["Viewport"] = {
-        "experiences": [{"arcMinuteWidth": 246, "arcMinuteHeight": 144, "canRotate": False}],
-        "mode": "HUB",
-        "shape": "RECTANGLE",
-        "pixelWidth": 1280,
-        "pixelHeight": 800,
-        "dpi": 160,
-        "currentPixelWidth": 1280,
-        "currentPixelHeight": 800,
-        "touch": ["SINGLE"],
-    }
+    rich["context"]["Viewport"] = copy.deepcopy(SCREEN_VIEWPORT)
     rich["context"]["Alexa.Presentation.APL"] = {"token": "step", "version": "1.9"}
     rich["request"]["shouldLinkResultBeReturned"] = False
     rich["somethingNew"] = {"added": "by a later Alexa"}

@@ -10,13 +10,12 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-import boto3
 import pytest
 from ask_sdk_core.exceptions import AskSdkException
-from moto import mock_aws
 
 from skill.envelopes import AlexaSession
 from skill.persistence import hash_user_id
+from tests.support.aws import fake_dynamodb, progress_table
 
 MODULE = "skill.lambda_handler"
 SKILL_ID = "amzn1.ask.skill.7d9a6a2e-1c1b-4a43-9e0e-2f3c5a8d4b10"
@@ -64,18 +63,8 @@ def launch_request(skill_id: str = SKILL_ID) -> dict[str, Any]:
 
 @pytest.fixture
 def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for key in [k for k in os.environ if k.startswith("AWS_")]:
-        monkeypatch.delenv(key)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        yield boto3.resource("dynamodb", region_name=REGION).create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        )
+    with fake_dynamodb(monkeypatch, REGION) as dynamodb:
+        yield progress_table(dynamodb, TABLE)
 
 
 def _import_fresh() -> ModuleType:
@@ -169,7 +158,6 @@ def test_progress_is_kept_in_the_table(lambda_handler, table):
 def test_lambda_logs_are_structured_json() -> None:
     """As on Lambda, where the runtime has put a handler on the root logger before import."""
     import json
-    import os
     import subprocess
     import sys
 

@@ -25,6 +25,7 @@ from skill.progress import Progress
 from skill.web.verify import NORMAL_TOLERANCE_S, SKILL_EVENT_TOLERANCE_S
 from tests import test_dynamo_store as dynamo_store
 from tests.support.signed import SignedAlexa
+from tests.support.threads import run_in_threads
 from tests.test_dynamo_store import aws, table  # noqa: F401 (fixtures)
 from tests.test_sqlite_store import TODAY, envelope
 
@@ -92,21 +93,12 @@ def test_a_completion_sent_three_times_at_once_counts_once(app, signed_alexa, co
     body, headers = signed_request(signed_alexa, signed_alexa.session.intent("AMAZON.NextIntent"))
     start = threading.Barrier(3)
     replies: list[dict[str, Any]] = []
-    failures: list[BaseException] = []
 
     def replay() -> None:
         start.wait()
-        try:
-            replies.append(send(app, body, headers))
-        except BaseException as exc:  # surfaced below, in the test's own thread
-            failures.append(exc)
+        replies.append(send(app, body, headers))
 
-    threads = [threading.Thread(target=replay) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == [] and len(replies) == 3
+    assert run_in_threads(replay, 3) == [] and len(replies) == 3
     found = stored(app, user)
     assert found is not None and found[0].completed_total == 1
 
@@ -201,25 +193,16 @@ def test_dynamodb_a_completion_replayed_counts_once(aws, table):  # noqa: F811
 def test_dynamodb_replays_in_threads_count_once(aws, table):  # noqa: F811
     request = "amzn1.echo-api.request.complete-2"
     start = threading.Barrier(3)
-    failures: list[BaseException] = []
 
     def replay() -> None:
         store = dynamo_adapter(dynamo_store.TABLE, dynamodb_resource=aws)  # one per thread
         sent = _replayed(dynamo_store.envelope, request)
-        try:
-            progress = Progress.from_attributes(store.get_attributes(sent))
-            start.wait()
-            store.save_attributes(sent, progress.with_completion(TODAY).to_attributes())
-        except BaseException as exc:
-            failures.append(exc)
+        progress = Progress.from_attributes(store.get_attributes(sent))
+        start.wait()
+        store.save_attributes(sent, progress.with_completion(TODAY).to_attributes())
 
-    threads = [threading.Thread(target=replay) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert run_in_threads(replay, 3) == []
     store = dynamo_adapter(dynamo_store.TABLE, dynamodb_resource=aws)
-    assert failures == []
     assert (
         Progress.from_attributes(store.get_attributes(dynamo_store.envelope())).completed_total == 1
     )

@@ -5,7 +5,6 @@ import logging
 import multiprocessing
 import os
 import sqlite3
-import threading
 import uuid
 from datetime import UTC, date, datetime
 
@@ -17,6 +16,7 @@ from skill.persistence.reads import RequestReads as _Reads
 from skill.persistence.reads import StoredRead as _Read
 from skill.persistence.sqlite import SCHEMA_VERSION, TABLE, SQLitePersistenceAdapter
 from skill.progress import Progress
+from tests.support.threads import run_in_threads
 
 ALICE = "amzn1.ask.account.ALICE-RAW-ID-7f3a"
 BOB = "amzn1.ask.account.BOB-RAW-ID-19c2"
@@ -380,11 +380,7 @@ def test_threads_share_an_adapter_safely(store):
         for _ in range(25):
             complete_once(store)
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_in_threads(work, 4) == []
     assert Progress.from_attributes(store.get_attributes(envelope())).completed_total == 100
 
 

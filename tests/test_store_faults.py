@@ -11,7 +11,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ from skill.settings import Settings
 from skill.web.flask_app import create_app
 from skill.web.serve import _prepare_store
 from tests.support.test_ca import SKILL_ID, encode
+from tests.support.threads import run_in_threads
 
 #: The budgets the issue sets: a reply within 2 s, /healthz within 1 s, whatever the store does.
 REPLY_BUDGET_S = 2.0
@@ -114,11 +114,7 @@ def test_another_process_holding_the_write_lock_costs_no_reply_its_time(tmp_path
         took.append(time.monotonic() - began)
 
     with write_lock_held(db):
-        threads = [threading.Thread(target=person) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        assert run_in_threads(person, 8) == []
         began = time.monotonic()
         status, body = healthz(client)
         health_took = time.monotonic() - began
@@ -146,8 +142,10 @@ def test_unhealthy_for_a_minute_after_a_failed_save_then_healthy_again(tmp_path,
 
 # -- read-only files -----------------------------------------------------------------------------
 
-_READ_ONLY_CHILD = """
-import json, logging, sys
+#: A child process: the real app on the database file named by its argument, its SQLite errors
+#: kept; ``launches(n)`` sends n launches and prints the statuses, /healthz and those errors.
+_CHILD = """
+import json, logging, os, resource, signal, sys
 from pathlib import Path
 from skill.envelopes import AlexaSession
 from skill.settings import Settings
@@ -162,15 +160,18 @@ class Keep(logging.Handler):
 logging.getLogger("skill.persistence").addHandler(Keep())
 settings = Settings(skill_id=SKILL_ID, verify_signatures=False, db_path=Path(sys.argv[1]))
 client = create_app({"SETTINGS": settings}).test_client()
-statuses = []
-for _ in range(3):
-    reply = client.post("/alexa", data=encode(AlexaSession(skill_id=SKILL_ID).launch()),
-                        content_type="application/json")
-    statuses.append(reply.status_code)
-health = client.get("/healthz")
-print(json.dumps({"statuses": statuses, "health": [health.status_code, health.get_json()],
-                  "errors": records}))
+
+def launches(count):
+    statuses = []
+    for _ in range(count):
+        reply = client.post("/alexa", data=encode(AlexaSession(skill_id=SKILL_ID).launch()),
+                            content_type="application/json")
+        statuses.append(reply.status_code)
+    health = client.get("/healthz")
+    print(json.dumps({"statuses": statuses, "health": [health.status_code, health.get_json()],
+                      "errors": records}))
 """
+_READ_ONLY_CHILD = _CHILD + "launches(3)\n"
 
 
 def without_root_override() -> list[str]:
@@ -246,35 +247,16 @@ def test_the_first_run_creates_the_store_and_says_so(tmp_path, store_log):
 
 # -- a full disk, and the WAL's bound ------------------------------------------------------------
 
-_FULL_DISK_CHILD = """
-import json, logging, os, resource, signal, sys
-from pathlib import Path
-signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
-from skill.envelopes import AlexaSession
-from skill.settings import Settings
-from skill.web.flask_app import create_app
-from tests.support.test_ca import SKILL_ID, encode
-
-records = []
-class Keep(logging.Handler):
-    def emit(self, record):
-        if record.levelno >= logging.ERROR:
-            records.append(getattr(record, "error_code", None))
-logging.getLogger("skill.persistence").addHandler(Keep())
-settings = Settings(skill_id=SKILL_ID, verify_signatures=False, db_path=Path(sys.argv[1]))
-client = create_app({"SETTINGS": settings}).test_client()
+_FULL_DISK_CHILD = (
+    _CHILD
+    + """
 client.get("/healthz")  # open while there is room
 limit = max(os.path.getsize(sys.argv[1] + suffix) for suffix in ("", "-wal"))
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
 resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))  # no file may grow any more
-statuses = []
-for _ in range(60):
-    reply = client.post("/alexa", data=encode(AlexaSession(skill_id=SKILL_ID).launch()),
-                        content_type="application/json")
-    statuses.append(reply.status_code)
-health = client.get("/healthz")
-print(json.dumps({"statuses": statuses, "health": [health.status_code, health.get_json()],
-                  "errors": records}))
+launches(60)
 """
+)
 
 
 def test_a_full_disk_is_reported_and_every_person_still_answered(tmp_path):

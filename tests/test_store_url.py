@@ -8,10 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from click.testing import CliRunner
-from moto import mock_aws
 
 from skill.envelopes import AlexaSession
 from skill.persistence import hash_user_id
@@ -24,6 +22,7 @@ from skill.persistence.url import (
 from skill.settings import Settings
 from skill.web import serve as serve_module
 from skill.web.flask_app import create_app
+from tests.support.aws import fake_dynamodb, progress_table
 
 TABLE = "workout-planner-shared"
 REGION = "eu-west-1"
@@ -156,17 +155,8 @@ def test_serve_store_with_an_unwritable_sqlite_path_fails_clearly(started, tmp_p
 
 @pytest.fixture
 def aws(monkeypatch):
-    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield boto3.resource("dynamodb", region_name=REGION).create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        )
+    with fake_dynamodb(monkeypatch, REGION, region_in_environment=False) as dynamodb:
+        yield progress_table(dynamodb, TABLE)
 
 
 def post(client, envelope: dict[str, Any], alexa: AlexaSession) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +29,7 @@ from tests.support.test_ca import (
     iso,
     make_envelope,
 )
+from tests.support.threads import run_in_threads
 
 PKI = fake_alexa_pki()
 NOW = PKI.created + 60.0  # well inside the good chain's validity
@@ -400,23 +400,15 @@ def test_without_signature_checks_or_skill_id_anything_passes(fetcher):
 def test_concurrent_requests_share_the_cache(fetcher):
     verifier = make_verifier(fetcher)
     requests = [signed() for _ in range(5)]
-    errors: list[BaseException] = []
+    threads = 8
 
     def work() -> None:
-        try:
-            for _ in range(40):
-                for request in requests:
-                    verifier.verify(*request)
-        except BaseException as exc:
-            errors.append(exc)
+        for _ in range(40):
+            for request in requests:
+                verifier.verify(*request)
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert 1 <= len(fetcher.calls) <= len(threads)
+    assert run_in_threads(work, threads) == []
+    assert 1 <= len(fetcher.calls) <= threads
 
 
 def test_default_trust_store_is_built_once_and_does_not_trust_the_fake_root(fetcher):

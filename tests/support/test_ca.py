@@ -207,6 +207,24 @@ def _pem(*certs: x509.Certificate) -> bytes:
     return b"".join(cert.public_bytes(Encoding.PEM) for cert in certs)
 
 
+def _key_usage(**granted: bool) -> x509.KeyUsage:
+    """A KeyUsage extension granting only the uses named (x509 wants every flag spelled out)."""
+    flags = (
+        "digital_signature",
+        "content_commitment",
+        "key_encipherment",
+        "data_encipherment",
+        "key_agreement",
+        "key_cert_sign",
+        "crl_sign",
+        "encipher_only",
+        "decipher_only",
+    )
+    unknown = set(granted) - set(flags)
+    assert not unknown, f"not key usages: {sorted(unknown)}"
+    return x509.KeyUsage(**{flag: granted.get(flag, False) for flag in flags})
+
+
 def _builder(
     subject: x509.Name,
     key: rsa.RSAPrivateKey,
@@ -239,17 +257,7 @@ def _ca_cert(
     start: dt.datetime,
     end: dt.datetime,
 ) -> x509.Certificate:
-    usage = x509.KeyUsage(
-        digital_signature=False,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=True,
-        crl_sign=True,
-        encipher_only=False,
-        decipher_only=False,
-    )
+    usage = _key_usage(key_cert_sign=True, crl_sign=True)
     return (
         _builder(subject, key, issuer, issuer_key, start, end)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -267,17 +275,7 @@ def _leaf_cert(
     *,
     san: bool = True,
 ) -> x509.Certificate:
-    usage = x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=False,
-        key_encipherment=True,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
+    usage = _key_usage(digital_signature=True, key_encipherment=True)
     eku = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH])
     builder = (
         _builder(_name(ALEXA_SAN), key, issuer, issuer_key, start, end)
