@@ -22,7 +22,6 @@ from skill.audio.encode import decode_mp3, resample
 from skill.audio.manifest import MANIFEST_NAME, load_manifest
 from skill.content import load_content
 from skill.cues import CueSpec
-from skill.numbers import words as number_words
 from skill.settings import DEFAULT_AUDIO_DIR
 
 #: assemble: the pause before a hold's ticks; trim_silence keeps 50 ms at each end of speech.
@@ -47,8 +46,9 @@ class CueVoice:
 def tokens(text: str) -> list[str]:
     """Lower-case words, digits spelt out (the recogniser writes "30" for "thirty")."""
     out: list[str] = []
+    say = load_content().numbers.cardinal
     for token in re.findall(r"[a-z0-9']+", text.lower().replace("-", " ")):
-        out += number_words(int(token)).replace("-", " ").split() if token.isdigit() else [token]
+        out += say(int(token)).replace("-", " ").split() if token.isdigit() else [token]
     return out
 
 

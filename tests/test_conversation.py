@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from skill.envelopes import AlexaSession
-from skill.numbers import words
 from tests.support.dialogue import Dialogue
 
 
@@ -25,12 +24,12 @@ def test_whole_upper_back_routine(dialogue: Dialogue, content) -> None:
     said = dialogue.say("StartRoutineIntent")
     assert "osteoporosis" in said and said.state == "screening"
     said = dialogue.say("AMAZON.NoIntent")
-    count = len(routine.steps)
+    count, say = len(routine.steps), content.numbers.cardinal
     for index, step in enumerate(routine.steps):
-        assert f"step {words(index + 1)} of {words(count)}" in said
+        assert f"step {say(index + 1)} of {say(count)}" in said
         assert step.say.split(".")[0] in said.speech
         if step.hold_seconds:
-            assert f"{words(step.hold_seconds)} seconds" in said
+            assert f"{content.numbers.cardinal(step.hold_seconds)} seconds" in said
         assert said.card["title"].startswith(f"Step {index + 1} of {count}")
         assert said.reprompt and not said.ended
         said = dialogue.say("AMAZON.NextIntent")

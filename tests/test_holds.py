@@ -13,7 +13,6 @@ import pytest
 
 from skill.envelopes import AlexaSession
 from skill.factory import build_skill
-from skill.numbers import words
 from skill.settings import Settings
 from tests.support.dialogue import Dialogue
 
@@ -63,7 +62,7 @@ def test_without_hosted_audio_every_hold_is_silence_with_counts(content, routine
         tail = text[text.rindex("<break") :]
         assert re.search(r"(relax|release)", tail) and "next" in tail.lower()
         for left in range(15, step.hold_seconds, 15):
-            assert f"{words(left).capitalize()} more seconds." in said.speech
+            assert f"{content.numbers.cardinal(left).capitalize()} more seconds." in said.speech
         taught += "Alexa, it hurts" in said
     assert taught == 1  # the first hold teaches the wake word, once
 

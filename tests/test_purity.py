@@ -11,7 +11,7 @@ PURE_MODULES = [
     "skill.content",
     "skill.cues",
     "skill.machine",
-    "skill.numbers",
+    "skill.content.numbers",
     "skill.progress",
     "skill.reply",
     "skill.speech",

@@ -20,7 +20,6 @@ from skill.content import Content
 from skill.envelopes import AlexaSession
 from skill.factory import build_skill, sqlite_adapter
 from skill.keeper import MEMORY_KEY
-from skill.numbers import words
 from skill.settings import Settings
 from tests.support.dialogue import Dialogue, Said
 
@@ -163,4 +162,5 @@ def test_wherever_a_routine_stands_every_ending_resumes_there(
     _, step = _step_of(said)
     ENDINGS[ending](person)
     offer = person.launch()
-    assert f"stopped at step {words(step + 1)} of the {routine.name} routine" in offer
+    number = content.numbers.cardinal(step + 1)
+    assert f"stopped at step {number} of the {routine.name} routine" in offer

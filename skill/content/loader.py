@@ -36,6 +36,7 @@ from skill.content.model import (
     Step,
     join_choices,
 )
+from skill.content.numbers import read_numbers
 from skill.content.overlay import LOCALES_DIR, Texts, is_locale, localise, overlay_file
 from skill.content.reader import ContentError
 from skill.content.reader import Reader as _Reader
@@ -59,7 +60,14 @@ _TEMPLATE_FIELDS = {
 }
 
 
-SOURCES = ("routines.yaml", "faq.yaml", "prompts.yaml", "intents.yaml", "screen.yaml")
+SOURCES = (
+    "routines.yaml",
+    "faq.yaml",
+    "prompts.yaml",
+    "intents.yaml",
+    "screen.yaml",
+    "numbers.yaml",
+)
 #: The sources, parsed, with their hashes: read instead of the YAML when the hashes match,
 #: so a start skips importing and parsing YAML (written by `workout-planner model`).
 COMPILED = "compiled.json"
@@ -378,7 +386,8 @@ def _base(parsed: dict[str, Any]) -> tuple[Texts, str, IntentSamples]:
     sr, screen_data = _read(parsed, "screen.yaml")
     intents = _intents(ir, intent_data)
     _check_templates(ir, fr, intents, faq)
-    texts = Texts(routines, faq, prompts, templates, _screen(sr, screen_data))
+    numbers = read_numbers(_Reader("numbers.yaml"), parsed["numbers.yaml"])
+    texts = Texts(routines, faq, prompts, templates, _screen(sr, screen_data), numbers)
     return texts, default, intents
 
 
@@ -423,6 +432,7 @@ def _load(parsed: dict[str, Any], locale: str) -> Content:
         templates=texts.templates,
         intents=intents,
         screen=ScreenText(texts.screen, local.facts.emergency_number),
+        numbers=texts.numbers,
         locale=locale,
         facts=local.facts,
         voice=local.voice,

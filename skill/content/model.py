@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from functools import cached_property
 
+from skill.content.numbers import NumberWords
 from skill.cues import CueSpec
-from skill.numbers import words
 from skill.reply import Line
 
 #: The last seconds of a hold are counted aloud over the ticks ("three, two, one").
@@ -138,6 +138,8 @@ class Content:
     templates: Mapping[str, str]
     intents: IntentSamples
     screen: ScreenText
+    #: How numbers are said ("step three of five").
+    numbers: NumberWords
     #: The locale this bundle speaks, e.g. ``en-GB``.
     locale: str = DEFAULT_LOCALE
     facts: LocaleFacts = LocaleFacts("US", "911", "nine one one", "see a doctor")
@@ -231,11 +233,12 @@ class Content:
 
     def step_line(self, routine: Routine, index: int) -> Line:
         step = routine.steps[index]
+        say = self.numbers.cardinal
         text = self.templates["step"].format(
-            number=words(index + 1), count=words(len(routine.steps)), say=step.say
+            number=say(index + 1), count=say(len(routine.steps)), say=step.say
         )
         if step.hold_seconds:
-            text += " " + self.templates["hold"].format(seconds=words(step.hold_seconds))
+            text += " " + self.templates["hold"].format(seconds=say(step.hold_seconds))
         return Line(text, cue=f"step.{routine.id}.{index + 1}")
 
     def faq_line(self, entry: FaqEntry) -> Line:
@@ -254,19 +257,19 @@ class Content:
                 specs.append(CueSpec(line.cue or "", line.text))
             for index, step in enumerate(routine.steps):
                 line = self.step_line(routine, index)
-                hold, counts = step.hold_seconds, spoken_counts(step.hold_seconds)
+                hold, counts = step.hold_seconds, self.spoken_counts(step.hold_seconds)
                 specs.append(CueSpec(line.cue or "", line.text, hold, chime=True, counts=counts))
                 easier = self.easier_line(routine, index)
                 specs.append(CueSpec(easier.cue or "", easier.text))
         specs.extend(CueSpec(f"faq.{entry.id}", entry.answer) for entry in self.faq)
         return specs
 
-
-def spoken_counts(hold_seconds: int | None) -> tuple[str, ...]:
-    """The words counted aloud over the last seconds of a hold (never its first second)."""
-    if not hold_seconds:
-        return ()
-    return tuple(words(n) for n in range(min(SPOKEN_COUNTS, hold_seconds - 1), 0, -1))
+    def spoken_counts(self, hold_seconds: int | None) -> tuple[str, ...]:
+        """The words counted aloud over the last seconds of a hold (never its first second)."""
+        if not hold_seconds:
+            return ()
+        last = min(SPOKEN_COUNTS, hold_seconds - 1)
+        return tuple(self.numbers.cardinal(n) for n in range(last, 0, -1))
 
 
 #: Placeholders a prompt may leave for the turn to fill (the loader fills the others).

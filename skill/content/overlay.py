@@ -16,6 +16,11 @@ base's (``skill/content/*.yaml``). Its sections:
     speech engine -> its accent for the locale (``gtts: co.uk``, the Google domain).
 ``prompts``, ``templates``, ``screen``
     key -> text, replacing the base's (``screen`` replaces the labels of screen.yaml).
+``numbers``
+    any of ``numbers.yaml``'s parts: ``words`` and ``ordinals`` (number -> word, replacing only
+    the numbers named: ``words: {0: nought}``) and the templates that combine them
+    (``tens_and_ones``, ``hundreds``, ``hundreds_ordinal``, ``hundreds_and``). The ``words``
+    section above does not reach into numbers: this one does.
 ``faq``
     id -> ``answer`` and ``name`` (replaced), ``add_synonyms`` (more ways to ask: "GP").
 ``routines``
@@ -34,13 +39,24 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from skill.content.model import FaqEntry, LocaleFacts, Routine, Step
+from skill.content.numbers import NumberWords, override_numbers
 from skill.content.reader import Reader
 
 LOCALES_DIR = "locales"
 _LOCALE = re.compile(r"^[a-z]{2}-[A-Z]{2}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _EMERGENCY_NUMBER = re.compile(r"^[0-9]{2,4}$")
-_SECTIONS = ("facts", "words", "voice", "prompts", "templates", "screen", "faq", "routines")
+_SECTIONS = (
+    "facts",
+    "words",
+    "voice",
+    "prompts",
+    "templates",
+    "screen",
+    "numbers",
+    "faq",
+    "routines",
+)
 _ADD_SYNONYMS = "add_synonyms"
 _FAQ_FIELDS = ("answer", "name")
 _ROUTINE_FIELDS = ("name", "summary")
@@ -70,6 +86,7 @@ class Texts:
     templates: Mapping[str, str]
     #: The labels a screen shows.
     screen: Mapping[str, str]
+    numbers: NumberWords
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,7 @@ def localise(base: Texts, r: Reader, raw: Any, allowed: Allowed) -> Localised:
         prompts=_override_prompts(r, texts.prompts, data.get("prompts"), allowed),
         templates=_override_texts(r, "templates", texts.templates, data.get("templates"), allowed),
         screen=_override_texts(r, "screen", texts.screen, data.get("screen"), allowed),
+        numbers=override_numbers(r, texts.numbers, data.get("numbers")),
         faq=_override_faq(r, texts.faq, data.get("faq"), allowed),
         routines=_override_routines(r, texts.routines, data.get("routines")),
     )
@@ -168,6 +186,7 @@ def _respell(texts: Texts, r: Reader, raw: Any) -> Texts:
         prompts={key: tuple(map(spell, wordings)) for key, wordings in texts.prompts.items()},
         templates={key: spell(text) for key, text in texts.templates.items()},
         screen={key: spell(text) for key, text in texts.screen.items()},
+        numbers=texts.numbers,
     )
     for word, _, _ in words:
         if word not in used:

@@ -18,7 +18,6 @@ from skill.content import Routine
 from skill.content.keys import P
 from skill.machine import guards as g
 from skill.machine.events import Ctx, Effect, Event, Outcome
-from skill.numbers import ordinal, words
 from skill.reply import Card, Line, Reply
 from skill.state import QUESTION_STATES, Aside, Screening, SessionState, State
 
@@ -50,6 +49,11 @@ def action(
 
 
 # Building replies.
+
+
+def _n(ctx: Ctx, number: int) -> str:
+    """A number as the locale says it ("three")."""
+    return ctx.content.numbers.cardinal(number)
 
 
 def _p(ctx: Ctx, key: P, **values: object) -> Line:
@@ -110,8 +114,8 @@ def _offer(ctx: Ctx, routine: Routine) -> Line:
 def _aside_return(ctx: Ctx) -> Line:
     routine, index = _current(ctx), ctx.session.step_index
     if index == len(routine.steps) - 1:
-        return _p(ctx, P.ASIDE_RETURN_LAST, number=words(index + 1))
-    return _p(ctx, P.ASIDE_RETURN, number=words(index + 1), next_number=words(index + 2))
+        return _p(ctx, P.ASIDE_RETURN_LAST, number=_n(ctx, index + 1))
+    return _p(ctx, P.ASIDE_RETURN, number=_n(ctx, index + 1), next_number=_n(ctx, index + 2))
 
 
 def question(ctx: Ctx) -> Line:
@@ -159,7 +163,7 @@ def _hold(ctx: Ctx, seconds: int, cue: str | None) -> list[Line]:
         lines.append(Line("", pause_seconds=left - count_at, within_cue=cue))
         left = count_at
         if left:
-            count = _p(ctx, P.HOLD_COUNT, seconds=words(left))
+            count = _p(ctx, P.HOLD_COUNT, seconds=_n(ctx, left))
             lines.append(Line(count.text, within_cue=cue))
     lines.append(Line(_p(ctx, P.HOLD_END).text, within_cue=cue))
     return lines
@@ -291,7 +295,7 @@ def welcome_after_pain(ctx: Ctx) -> Outcome:
 
 def _resume_question(ctx: Ctx) -> Line:
     routine, index = _current(ctx), ctx.session.step_index
-    return _p(ctx, P.RESUME_OFFER, number=words(index + 1), routine=routine.name)
+    return _p(ctx, P.RESUME_OFFER, number=_n(ctx, index + 1), routine=routine.name)
 
 
 @action(asks=State.RESUME_OFFER)
@@ -507,13 +511,15 @@ def _aside(ctx: Ctx, kind: Aside, *speech: Line, topic: str | None = None) -> Ou
 def _step_info(ctx: Ctx) -> tuple[Line, ...]:
     routine, index = _current(ctx), ctx.session.step_index
     step, count = routine.steps[index], len(routine.steps)
-    lines = [_p(ctx, P.STEP_INFO, number=words(index + 1), count=words(count), title=step.title)]
+    number, total = _n(ctx, index + 1), _n(ctx, count)
+    lines = [_p(ctx, P.STEP_INFO, number=number, count=total, title=step.title)]
     if step.hold_seconds:
-        lines.append(_p(ctx, P.STEP_INFO_HOLD, seconds=words(step.hold_seconds)))
+        lines.append(_p(ctx, P.STEP_INFO_HOLD, seconds=_n(ctx, step.hold_seconds)))
     if step.side:
         lines.append(_p(ctx, P(f"step_info_side_{step.side.value}")))
     left = count - index - 1
-    lines.append(_p(ctx, P.STEP_INFO_LEFT, left=words(left)) if left else _p(ctx, P.STEP_INFO_LAST))
+    left_line = _p(ctx, P.STEP_INFO_LEFT, left=_n(ctx, left)) if left else _p(ctx, P.STEP_INFO_LAST)
+    lines.append(left_line)
     return tuple(lines)
 
 
@@ -573,7 +579,7 @@ def finish(ctx: Ctx) -> Outcome:
     speech = [ctx.content.done_line(routine)]
     first_time = not ctx.session.finish_counted
     if first_time and ctx.turn.memory.known:
-        nth = ordinal(ctx.turn.memory.sessions_this_week + 1)
+        nth = ctx.content.numbers.ordinal(ctx.turn.memory.sessions_this_week + 1)
         speech.append(_p(ctx, P.FINISHED_NTH, nth=nth))
     again = _p(ctx, P.FINISHED_MENU)
     speech.append(again)

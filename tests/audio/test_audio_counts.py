@@ -9,7 +9,6 @@ from skill.audio.build import BuildError, build, cue_hash
 from skill.audio.check import check
 from skill.audio.encode import SAMPLE_RATE, decode_mp3
 from skill.audio.manifest import MANIFEST_NAME, load_manifest
-from skill.content.model import spoken_counts
 from skill.cues import CueSpec
 
 COUNTS = ("three", "two", "one")
@@ -67,8 +66,8 @@ def test_bad_counts_are_refused_before_rendering(tmp_path, counting_engine, cue,
     ("hold", "counts"),
     [(None, ()), (1, ()), (2, ("one",)), (3, ("two", "one")), (30, COUNTS)],
 )
-def test_the_content_counts_the_last_seconds_of_every_hold(hold, counts):
-    assert spoken_counts(hold) == counts
+def test_the_content_counts_the_last_seconds_of_every_hold(content, hold, counts):
+    assert content.spoken_counts(hold) == counts
 
 
 def test_every_hold_in_the_content_is_counted(content):
