@@ -19,8 +19,9 @@ from click.testing import CliRunner
 
 from skill.chat import ChannelError, Console, InProcess, OverHttp, parse_script, run_script
 from skill.chat import play as play_module
-from skill.chat.cli import _repl, chat, describe, load_resolver
+from skill.chat.cli import _repl, chat, describe
 from skill.chat.console import SILENCE
+from skill.chat.models import load_resolver, resolver_for
 from skill.chat.script import ScriptError
 from skill.chat.view import Heard, plain
 from skill.content import load_content
@@ -106,7 +107,7 @@ def test_a_failing_script_exits_non_zero_and_names_the_line(tmp_path):
     result = run_chat("--script", str(script))
     assert result.exit_code == 1
     assert f"{script}:4: expected 'Goodbye forever'" in result.output
-    assert "in the reply to 'open workout planner' (line 2)" in result.output
+    assert "in the reply to 'open workout planner' (line 2, in en-US)" in result.output
     assert "speech: Welcome to Workout Planner." in result.output
     assert "0 of 1 scripts passed" in result.output
 
@@ -485,3 +486,149 @@ def test_the_console_talks_in_the_locale_given(locale, number):
     result = run_chat("--locale", locale, input="open workout planner\nI have chest pain\n")
     assert result.exit_code == 0, result.output
     assert f"Call {number} right away" in result.output
+
+
+# -- locales: the console and its scripts talk in one, heard by its own model ------------------
+
+#: A line only the en-GB and en-AU models know: their "physiotherapist" synonym of the FAQ topic.
+REGIONAL = "tell me about should I see a physiotherapist"
+
+
+def test_each_locale_is_heard_by_its_own_model(tmp_path):
+    heard = {
+        locale: resolver_for(locale).resolve(REGIONAL).slots.get("topic")
+        for locale in ("en-US", "en-GB")
+    }
+    assert heard["en-GB"] == ("should i see a physiotherapist", "see_doctor")
+    assert heard["en-US"] is None
+    # Without the model file, the model is built from that locale's bundle, not en-US's.
+    built = resolver_for("en-GB", tmp_path).resolve(REGIONAL)
+    assert built.slots == {"topic": ("should i see a physiotherapist", "see_doctor")}
+
+
+@pytest.mark.parametrize(("locale", "topic"), [("en-GB", "->see_doctor"), ("en-US", None)])
+def test_the_console_resolves_lines_with_the_locale_model(locale, topic):
+    result = run_chat("--locale", locale, "--show-intent", input=f"{REGIONAL}\nquit\n")
+    assert result.exit_code == 0, result.output
+    described = next(line for line in result.output.splitlines() if "intent:" in line)
+    assert (topic in described) if topic else ("topic=" not in described), described
+
+
+def test_a_model_file_given_overrides_the_locale_model(tmp_path):
+    model = tmp_path / "model.json"
+    model.write_text(json.dumps(_one_intent_model("ThanksIntent", "cheers mate")), "utf-8")
+    args = ["--locale", "en-GB", "--model", str(model), "--show-intent"]
+    result = run_chat(*args, input="open workout planner\ncheers mate\nquit\n")
+    assert result.exit_code == 0, result.output
+    assert "intent: ThanksIntent (exact)" in result.output
+    assert (
+        run_chat("--locale", "en-GB", "--show-intent", input="cheers mate\n").output.count(
+            "ThanksIntent"
+        )
+        == 0
+    )
+
+
+def _one_intent_model(intent: str, sample: str) -> dict[str, Any]:
+    language = {
+        "invocationName": "workout planner",
+        "intents": [{"name": intent, "samples": [sample]}],
+    }
+    return {"interactionModel": {"languageModel": language}}
+
+
+@pytest.mark.parametrize("locale", ["en-NZ", "fr-FR", "english"])
+def test_an_unknown_locale_is_a_usage_error(locale):
+    result = run_chat("--locale", locale, input="quit\n")
+    assert result.exit_code == 2
+    assert f"Invalid value for '--locale': no content for the locale {locale!r}" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_locale_tag_is_taken_whatever_its_case(tmp_path):
+    result = run_chat("--locale", "en_gb", input="open workout planner\nI have chest pain\n")
+    assert result.exit_code == 0, result.output
+    assert "Call nine nine nine right away" in result.output
+
+
+def _script(tmp_path: Path, text: str, name: str = "s.txt") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+CHEST_PAIN = (
+    "> open workout planner\n> I have chest pain\n< Call {emergency_number_said} right away\n"
+)
+
+
+def test_a_script_that_names_its_locale_talks_in_it(tmp_path, channel, resolver):
+    script = _script(tmp_path, "# in the UK\n@ locale en-GB\n" + REGIONAL_SCRIPT)
+    assert parse_script(script.read_text(), str(script)).locale == "en-GB"
+    recording = Recording(channel)
+    result = run_script(script, Console(recording, resolver))  # an en-US console
+    assert result.ok, result.summary()
+    assert result.summary().startswith(f"{script}: ok in en-GB")
+    assert {envelope["request"]["locale"] for envelope in recording.sent} == {"en-GB"}
+
+
+#: Passes only in en-GB: its number, and a line its model alone resolves to the FAQ topic.
+REGIONAL_SCRIPT = (
+    "> open workout planner\n"
+    f"> {REGIONAL}\n"
+    "= FaqIntent\n"
+    "< see your GP or a physiotherapist\n"
+    "> I have chest pain\n"
+    "< Call nine nine nine right away\n"
+)
+
+
+def test_the_script_locale_line_wins_over_the_command_line(tmp_path):
+    named = _script(tmp_path, "@ locale en-GB\n" + REGIONAL_SCRIPT, "named.txt")
+    unnamed = _script(tmp_path, CHEST_PAIN, "unnamed.txt")
+    result = run_chat("--locale", "en-AU", "--script", str(named), "--script", str(unnamed))
+    assert result.exit_code == 0, result.output
+    assert f"{named}: ok in en-GB" in result.output
+    assert f"{unnamed}: ok in en-AU" in result.output  # --locale: for scripts without the line
+
+
+def test_a_script_locale_line_is_heard_with_a_model_given(tmp_path):
+    # --model overrides the locale's model for the script's lines too; the locale still talks.
+    model = tmp_path / "model.json"
+    model.write_text(json.dumps(_one_intent_model("ChestPainIntent", "ticker trouble")), "utf-8")
+    script = _script(tmp_path, "@ locale en-AU\n> ticker trouble\n< Call triple zero\n")
+    result = run_chat("--model", str(model), "--script", str(script))
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"])
+def test_placeholders_are_the_facts_of_the_locale_talked_in(tmp_path, locale):
+    script = _script(tmp_path, CHEST_PAIN + "! {urgent_route_said}\n")
+    result = run_chat("--locale", locale, "--script", str(script))
+    assert result.exit_code == 0, result.output
+    facts = load_content(locale).facts
+    wrong = _script(tmp_path, "> I have chest pain\n! {emergency_number_said}\n", "wrong.txt")
+    failed = run_chat("--locale", locale, "--script", str(wrong))
+    assert failed.exit_code == 1
+    assert f"did not expect {facts.emergency_number_said!r}" in failed.output
+    assert f"(line 1, in {locale})" in failed.output
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("> hi\n@ locale en-GB\n", ":2: '@ locale' comes once, before anything is said"),
+        ("@ locale en-GB\n@ locale en-AU\n> hi\n", ":2: '@ locale' comes once"),
+        ("@ language en-GB\n> hi\n", ":1: the setting line is '@ locale <tag>'"),
+        ("@ locale\n> hi\n", ":1: the setting line is '@ locale <tag>'"),
+        ("@ locale British\n> hi\n", ":1: 'British' is not a locale tag like en-GB"),
+        ("@ locale en-NZ\n> hi\n", ":1: no content for the locale en-NZ; one of: en-US"),
+        ("> hi\n< call {emergency_numbr}\n", ":2: {emergency_numbr} is not a locale fact"),
+        ("> hi\n! {}\n", ":2: {} is not a locale fact; one of: {country}"),
+    ],
+)
+def test_a_malformed_locale_line_or_placeholder_is_refused(tmp_path, text, problem):
+    script = _script(tmp_path, text)
+    result = run_chat("--script", str(script))
+    assert result.exit_code == 2
+    assert f"error: {script}{problem}" in result.output

@@ -8,12 +8,18 @@
     workout-planner chat --script tests/transcripts/first_routine.txt
     workout-planner chat --screen               # an Echo Show: print what the screen shows
     workout-planner chat --screen --script tests/transcripts/screen/touch_routine.txt
+    workout-planner chat --locale en-GB         # an en-GB device: its bundle and its model
 
 With --screen, "--touch NAME" (typed, or a script line "> --touch next") touches NAME on the
 screen the last reply showed.
 
+Each line is resolved with the locale's own model (interaction_model/<locale>.json, or one built
+from its bundle); --model resolves every line with the file given instead.
+
 Scripts: see ``skill.chat.script`` for the format; exit status 0 when every script passes,
-1 on the first mismatch in any script (named by file and line), 2 for a malformed script.
+1 on the first mismatch in any script (named by file and line), 2 for a malformed script. A
+script with a locale line (``@ locale en-GB``) talks in that locale whatever --locale says;
+--locale is the locale of the scripts without one.
 """
 
 from __future__ import annotations
@@ -29,33 +35,17 @@ import click
 
 from skill.chat.channel import Channel, ChannelError, InProcess, OverHttp
 from skill.chat.console import SILENCE, Console, Exchange, TouchError
+from skill.chat.models import UnknownLocale, load_resolver, resolver_for, spoken_locale
 from skill.chat.play import CuePlayer
-from skill.chat.script import ScriptError, run_script
+from skill.chat.script import ScriptError, load_script, run_script
+from skill.content import DEFAULT_LOCALE
 from skill.envelopes import DEFAULT_SKILL_ID, AlexaSession
-from skill.nlu import (
-    CONTAINED,
-    DEFAULT_MODEL_PATH,
-    EXACT,
-    NEAR,
-    UNLISTED,
-    Resolution,
-    Resolver,
-)
+from skill.nlu import CONTAINED, EXACT, NEAR, UNLISTED, Resolution, Resolver
 from skill.settings import Settings
 
 #: The console's person: the same user on every run, so ``--db`` keeps their progress.
 CONSOLE_USER_ID = "amzn1.ask.account.workout-planner-console"
 QUIT = frozenset({"quit", "/quit"})
-
-
-def load_resolver(path: Path) -> Resolver:
-    """The resolver for the model file, or for a model built from the content without one."""
-    if path.is_file():
-        return Resolver.from_file(path)
-    from skill.content import load_content
-    from skill.model import build_model
-
-    return Resolver.from_model(build_model(load_content()))
 
 
 def cue_texts(audio_dir: Path) -> tuple[dict[str, str], str | None]:
@@ -156,8 +146,8 @@ def describe(resolution: Resolution, said: str = "") -> str:
     "--model",
     "model_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_MODEL_PATH,
-    help="Interaction model to resolve lines against.",
+    help="Interaction model to resolve every line against (default: the locale's own, "
+    "interaction_model/<locale>.json).",
 )
 @click.option(
     "--screen",
@@ -166,9 +156,11 @@ def describe(resolution: Resolution, said: str = "") -> str:
 )
 @click.option(
     "--locale",
-    default="en-US",
+    default=DEFAULT_LOCALE,
     show_default=True,
-    help="The device's locale (en-GB, en-CA, en-AU, en-IN): the skill answers in its bundle.",
+    callback=lambda _ctx, _param, value: _known_locale(value),
+    help="The device's locale (en-GB, en-CA, en-AU, en-IN): the skill answers in its bundle "
+    "and lines are resolved with its model. A script's own locale line wins.",
 )
 @click.option("--skill-id", default=None, help="Skill id in the envelopes (the server's).")
 @click.option("--user-id", default=None, help="Alexa user id (default: one fixed console user).")
@@ -180,7 +172,7 @@ def chat(
     audio_base_url: str | None,
     audio_dir: Path,
     play: bool,
-    model_path: Path,
+    model_path: Path | None,
     screen: bool,
     locale: str,
     skill_id: str | None,
@@ -208,7 +200,6 @@ def chat(
 
     With --url the server keeps its own store (--db is for the in-process skill).
     """
-    resolver = load_resolver(model_path)
     settings = dataclasses.replace(
         Settings.from_env(),
         audio_dir=audio_dir,
@@ -226,11 +217,14 @@ def chat(
     def connect() -> Channel:
         return OverHttp(url) if url else InProcess(settings, db)
 
+    # --model hears every line with one file; otherwise each locale with its own model.
+    fixed = load_resolver(model_path, locale) if model_path else None
+    resolvers = _Resolvers(fixed)
     if scripts:
         person = (lambda: user_id) if user_id else (lambda: f"amzn1.ask.account.{uuid.uuid4().hex}")
         raise SystemExit(
             _run_scripts(
-                scripts, connect, resolver, skill_id, person, texts, screen=screen, locale=locale
+                scripts, connect, resolvers, skill_id, person, texts, screen=screen, locale=locale
             )
         )
 
@@ -243,7 +237,7 @@ def chat(
     session = AlexaSession(
         skill_id=skill_id, user_id=user_id or CONSOLE_USER_ID, screen=screen, locale=locale
     )
-    console = Console(channel, resolver, session, texts)
+    console = Console(channel, resolvers(locale), session, texts)
     click.echo('Workout Planner console. Say "open workout planner" (or press Enter) to begin;')
     click.echo('"quit" or Ctrl-D to end.')
     for note in [*channel.notes, *notes]:
@@ -290,29 +284,56 @@ def _quit(console: Console) -> None:
         click.echo("(session ended: SessionEndedRequest sent)")
 
 
+def _known_locale(value: str) -> str:
+    try:
+        return spoken_locale(value)
+    except UnknownLocale as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+class _Resolvers:
+    """Each locale's resolver, built once per run (or the one ``--model`` names, for all)."""
+
+    def __init__(self, fixed: Resolver | None) -> None:
+        self.fixed = fixed
+        self._built: dict[str, Resolver] = {}
+
+    def __call__(self, locale: str) -> Resolver:
+        if self.fixed is not None:
+            return self.fixed
+        if locale not in self._built:
+            self._built[locale] = resolver_for(locale)
+        return self._built[locale]
+
+
 def _run_scripts(
     scripts: tuple[Path, ...],
     connect: Callable[[], Channel],
-    resolver: Resolver,
+    resolvers: Callable[[str], Resolver],
     skill_id: str,
     person: Callable[[], str],
     texts: dict[str, str],
     *,
     screen: bool = False,
-    locale: str = "en-US",
+    locale: str = DEFAULT_LOCALE,
 ) -> int:
+    """Run each script in its own locale (its ``@ locale`` line), else in ``locale``."""
     failed = 0
     for path in scripts:
+        try:
+            script = load_script(path)
+        except ScriptError as exc:
+            click.echo(f"error: {exc}", err=True)
+            return 2
+        speaks = script.locale or locale
         # Each script is a first-time user: a new user id, and a new store unless --db.
         channel = connect()
         try:
             session = AlexaSession(
-                skill_id=skill_id, user_id=person(), screen=screen, locale=locale
+                skill_id=skill_id, user_id=person(), screen=screen, locale=speaks
             )
-            result = run_script(path, Console(channel, resolver, session, texts))
-        except ScriptError as exc:
-            click.echo(f"error: {exc}", err=True)
-            return 2
+            console = Console(channel, resolvers(speaks), session, texts)
+            result = run_script(script, console, resolvers)
         except ChannelError as exc:
             click.echo(f"error: {path}: {exc}", err=True)
             failed += 1

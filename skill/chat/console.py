@@ -63,6 +63,11 @@ class Console:
     def in_session(self) -> bool:
         return not self.session.new
 
+    def talk_in(self, locale: str, resolver: Resolver) -> None:
+        """From the next request on, speak from a device in ``locale``, heard by ``resolver``."""
+        self.session.locale = locale
+        self.resolver = resolver
+
     def say(self, line: str) -> Exchange:
         """Send what the person says (an empty line is silence, or opens the skill)."""
         line = line.strip()
