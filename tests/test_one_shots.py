@@ -13,6 +13,7 @@ from skill.factory import build_skill
 from skill.intents import INTENT_EVENTS
 from skill.machine.events import Event
 from skill.settings import Settings
+from tests.support import budgets
 from tests.support.dialogue import Dialogue, Said
 
 SLOTS: dict[str, dict[str, SlotValue]] = {
@@ -27,6 +28,11 @@ LEAVING = {"AMAZON.StopIntent", "AMAZON.CancelIntent"}
 SCREENING_WORDS = {Event.UPDATE_SCREENING, Event.HAVE_CONDITION, Event.NO_CONDITION}
 UPDATES = {name for name, event in INTENT_EVENTS.items() if event in SCREENING_WORDS}
 NO_CHECK_IN = SAFETY | LEAVING | {"DeleteDataIntent"} | UPDATES
+DISCLAIMER = "This is not a substitute for professional medical advice."
+#: A new person's first one-shot that is not a launch leads with the disclaimer, except: a yes or
+#: no (greeted as a first launch, which says it), safety (nothing delays it), leaving, deleting.
+UNDISCLAIMED = SAFETY | LEAVING | {"DeleteDataIntent"}
+FIRST_LAUNCH_ALIKE = {"AMAZON.YesIntent", "AMAZON.NoIntent"}
 
 
 @pytest.fixture
@@ -54,6 +60,7 @@ def test_a_one_shot_honours_the_screening_answer_and_keeps_the_unfinished_routin
 
     said = one_shot(person, intent)
     valid(said)
+    assert "not a substitute" not in said, "a returning person heard the disclaimer again"
     if intent not in UPDATES:
         assert "osteoporosis" not in said, "the stored screening answer was asked again"
     if intent == "StartRoutineIntent":
@@ -105,6 +112,49 @@ def test_a_one_shot_from_a_new_person_is_screened_before_any_routine(
         assert "osteoporosis" in said and said.state == "screening"
         said = person.say("AMAZON.NoIntent")
         assert "step one of six" in said
+        assert "not a substitute" not in said  # once per first session, not every turn
+
+
+@pytest.mark.parametrize("intent", INTENTS)
+def test_a_new_persons_first_one_shot_gives_the_disclaimer_within_budget(
+    person: Dialogue, intent: str
+) -> None:
+    said = one_shot(person, intent)
+    heard = "not a substitute for professional medical advice" in said
+    assert heard == (intent not in UNDISCLAIMED), said.speech
+    if heard and intent not in FIRST_LAUNCH_ALIKE:
+        assert said.speech.startswith(DISCLAIMER) and said.card["content"].startswith(DISCLAIMER)
+    # Measured as a first launch; an FAQ answer keeps its own budget within any reply's.
+    launch = intent != "FaqIntent"
+    problem = budgets.over_budget(
+        said.speech, launch=launch, first=True, open_session=not said.ended
+    )
+    assert problem is None, problem
+
+
+def test_a_new_persons_one_shot_start_warns_once_and_a_returning_person_is_not_warned_again(
+    person: Dialogue,
+) -> None:
+    said = one_shot(person, "StartRoutineIntent")  # "ask workout planner to start stretching"
+    assert said.speech.startswith(DISCLAIMER) and "osteoporosis" in said
+    assert said.state == "screening"
+    said = person.say("AMAZON.NoIntent")
+    assert "step one of six" in said and "not a substitute" not in said
+    person.say("AMAZON.StopIntent")  # stored: screened, stretching unfinished
+
+    said = one_shot(person, "StartRoutineIntent")
+    assert "step one of six" in said and "not a substitute" not in said
+    person.say("AMAZON.StopIntent")
+    person.alexa.restart()
+    assert "not a substitute" not in person.launch()
+
+
+def test_the_one_shot_disclaimer_is_heard_on_a_screen_too(tmp_path: Path) -> None:
+    skill = build_skill(settings=Settings(db_path=tmp_path / "p.sqlite3"))
+    person = Dialogue(skill, AlexaSession(screen=True))
+    said = one_shot(person, "ListRoutinesIntent")
+    directive = said.response["directives"][0]
+    assert directive["datasources"]["screen"]["body"].startswith(DISCLAIMER)
 
 
 def test_a_one_shot_start_from_someone_with_a_spine_condition_starts_only_what_suits(

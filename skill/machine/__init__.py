@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from skill.content import Content
+from skill.machine import actions as a
+from skill.machine import guards as g
 from skill.machine.events import Ctx, Effect, Event, Outcome, Turn
-from skill.machine.table import ANY, RULES, SAME, Rule, TableError, validate
+from skill.machine.table import ANY, DISCLAIMED_OPENINGS, RULES, SAME, Rule, TableError, validate
 from skill.state import ROUTINE_STATES, Memory, SessionState, State
 
 
@@ -66,7 +68,10 @@ def advance(session: SessionState, turn: Turn, content: Content) -> Outcome:
     session = _recover(session, content)
     rule = find_rule(Ctx(session, turn, content, said=session))
     kept = session if rule.action.reasks else _forget_the_last_reply(session)
-    outcome = rule.action(Ctx(kept, turn, content, said=session))
+    ctx = Ctx(kept, turn, content, said=session)
+    outcome = rule.action(ctx)
+    if turn.event in DISCLAIMED_OPENINGS and g.opening_first_visit(ctx):
+        outcome = a.with_disclaimer(ctx, outcome)
     after = replace(
         outcome.session,
         state=rule.target_from(session.state),

@@ -81,6 +81,13 @@ def _end(ctx: Ctx, *keys: P, effects: frozenset[Effect] = frozenset()) -> Outcom
     return Outcome(ctx.session, Reply(speech, card=card, end_session=True), effects)
 
 
+def with_disclaimer(ctx: Ctx, outcome: Outcome) -> Outcome:
+    """The reply led by the disclaimer: a new person's first request that was not a launch."""
+    line, reply = _p(ctx, P.DISCLAIMER), outcome.reply
+    card = replace(reply.card, text=f"{line.text} {reply.card.text}") if reply.card else None
+    return replace(outcome, reply=replace(reply, speech=(line, *reply.speech), card=card))
+
+
 REACHED = frozenset({Effect.STEP_REACHED})
 LEFT = frozenset({Effect.ROUTINE_LEFT})
 

@@ -114,6 +114,21 @@ CHECK_IN_FIRST = tuple(
         E.NO_CONDITION,
     }
 )
+#: A new person's first request, heard without a launch ("ask workout planner to start the
+#: stretching routine"), leads with the disclaimer a first launch gives. Not before a yes or no
+#: (they open with the first launch's own welcome), the urgent replies or pain guidance (nothing
+#: delays them), leaving, or deleting (no advice is given).
+DISCLAIMED_OPENINGS = frozenset(Event) - {
+    E.LAUNCH,
+    E.YES,
+    E.NO,
+    E.PAIN,
+    E.RED_FLAG,
+    E.CHEST_PAIN,
+    E.STOP,
+    E.CANCEL,
+    E.DELETE_DATA,
+}
 #: The screening answer: a yes or no, or the same said in words.
 SAYS_YES = (E.YES, E.HAVE_CONDITION)
 SAYS_NO = (E.NO, E.NO_CONDITION)
