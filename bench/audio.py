@@ -1,6 +1,6 @@
-"""Audio build: every cue of the content rendered with Piper (as `make audio` does, one job per
-core), then a rebuild with nothing to do (in-process, and as ``workout-planner audio build``
-from a fresh process)."""
+"""Audio build: every cue of every locale rendered with Piper (as `make audio` does, one job per
+core; cues a locale says as the base does share its file), then a rebuild with nothing to do
+(in-process, and as ``workout-planner audio build`` from a fresh process)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.report import Check, Row
+
+if TYPE_CHECKING:
+    from skill.audio.build import BuildReport
 
 TARGET = Check("<", 1.0)
 CLI_TIMEOUT_S = 120.0
@@ -26,7 +30,9 @@ CLI_RUNS = 5
 @dataclass
 class AudioResult:
     unavailable: str | None = None
-    cues: int = 0
+    cues: int = 0  # every locale's (en-US/prompt.x, en-GB/prompt.x, ...)
+    files: int = 0
+    locales: int = 0
     jobs: int = 1
     full_s: float = 0.0
     noop_s: float = 0.0
@@ -38,33 +44,45 @@ class AudioResult:
 def measure_audio(
     *, max_cues: int | None = None, log: Callable[[str], None] = lambda _: None
 ) -> AudioResult:
-    """Build ``max_cues`` of the content's cues (all by default) into a temporary directory."""
+    """Build ``max_cues`` of each locale's cues (all by default) into a temporary directory."""
     try:
-        from skill.audio.build import build
+        from skill.audio.build import LocaleCues, build
+        from skill.audio.cli import locale_cues
         from skill.audio.engines import EngineUnavailable
         from skill.audio.piper_engine import PiperEngine
     except ImportError as exc:  # the audio extra is missing
         return AudioResult(unavailable=f"not available ({exc})")
-    from skill.content import load_content
+    from skill.content import DEFAULT_LOCALE
 
     try:
         PiperEngine().fingerprint  # noqa: B018  # is the voice extra installed?
     except EngineUnavailable as exc:
         return AudioResult(unavailable=f"not available ({exc})")
-    cues = list(load_content().cue_specs())[:max_cues]
+    bundles = {locale: found[:max_cues] for locale, (found, _) in locale_cues().items()}
+    cues = bundles.pop(DEFAULT_LOCALE)
     jobs = len(os.sched_getaffinity(0))
-    result = AudioResult(cues=len(cues), jobs=jobs)
+    result = AudioResult(jobs=jobs)
+
+    def run(engine: PiperEngine) -> BuildReport:
+        others = [LocaleCues(locale, found, engine) for locale, found in bundles.items()]
+        return build(cues, out, engine, progress=False, jobs=jobs, locales=others)
+
     with tempfile.TemporaryDirectory(prefix="bench-audio-") as tmp:
         out = Path(tmp) / "audio"
         started = time.perf_counter()  # loading the voice is part of a build
-        report = build(cues, out, PiperEngine(), progress=False, jobs=jobs)
+        report = run(PiperEngine())
         result.full_s = time.perf_counter() - started
-        if len(report.rendered) != len(cues):
-            return AudioResult(unavailable=f"full build rendered {len(report.rendered)} cues")
+        if report.kept or not report.rendered:
+            return AudioResult(unavailable=f"full build did not render: {report.summary()}")
+        result.cues, result.files, result.locales = (
+            report.cues,
+            len(report.rendered),
+            report.locales,
+        )
         log(f"audio: full build {result.full_s:.1f} s")
         fresh = PiperEngine()  # as a new run: nothing cached but the imports
         started = time.perf_counter()
-        again = build(cues, out, fresh, progress=False, jobs=jobs)
+        again = run(fresh)
         result.noop_s = time.perf_counter() - started
         if again.rendered or again.removed or fresh.loaded:
             result.unavailable = f"no-op rebuild did work: {again.summary()}"
@@ -102,7 +120,7 @@ def _cli_noop(out: Path) -> tuple[float | None, float | None, str | None]:
 def rows(result: AudioResult) -> list[Row]:
     if result.unavailable:
         return [Row("audio build", "s", None, skipped=result.unavailable)]
-    per_cue = result.full_s / result.cues * 1000
+    per_file = result.full_s / result.files * 1000
     cpu = f"{result.cli_noop_cpu_s:.2f} s of CPU" if result.cli_noop_cpu_s is not None else ""
     cli = Row(
         "audio no-op rebuild, CLI process",
@@ -115,10 +133,13 @@ def rows(result: AudioResult) -> list[Row]:
         cli = Row("audio no-op rebuild, CLI process", "s", None, skipped=result.cli_error)
     return [
         Row(
-            f"audio full build ({result.cues} cues, Piper, {result.jobs} jobs)",
+            f"audio full build ({result.files} files, Piper, {result.jobs} jobs)",
             "s",
             result.full_s,
-            notes=[f"{per_cue:.0f} ms per cue, loading the voice included"],
+            notes=[
+                f"{per_file:.0f} ms per file, loading the voice included; the files speak "
+                f"{result.cues} cues of {result.locales} locales"
+            ],
         ),
         Row("audio no-op rebuild, in-process", "s", result.noop_s, check=TARGET),
         cli,

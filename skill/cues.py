@@ -10,7 +10,8 @@ class CueSpec:
     """One cue to render.
 
     ``id`` is stable and dotted (``step.upper_back.3``, ``prompt.welcome``, ``faq.crack_safety``);
-    the speech renderer looks cues up by it in ``audio/manifest.json``.
+    the speech renderer looks cues up by it and the reply's locale in ``audio/manifest.json``
+    (``en-GB/prompt.welcome``).
     """
 
     id: str

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from html import escape  # light; xml.sax.saxutils pulls in urllib
 
 from skill.audio.manifest import cue_key  # stdlib only
+from skill.content.model import DEFAULT_LOCALE
 from skill.reply import Line
 
 MAX_AUDIO_TAGS = 5
@@ -41,29 +42,25 @@ class SpeechRenderer:
         self,
         cues: Mapping[str, HostedCue] | None = None,
         base_url: str | None = None,
-        locale: str | None = None,
+        locale: str = DEFAULT_LOCALE,
     ):
-        #: Keyed as in the manifest: ``prompt.x`` for the shared base, ``en-GB/prompt.x`` for a
-        #: locale's own cue (its text differs from the base's).
+        #: Keyed as in the manifest, by locale: ``en-US/prompt.x``, ``en-GB/prompt.x``.
         self._cues = dict(cues or {}) if base_url else {}
         self._base_url = (base_url or "").rstrip("/")
         self._locale = locale
 
     def for_locale(self, locale: str) -> SpeechRenderer:
-        """The same cues, played for ``locale``: its own where it has them, else the base's."""
+        """The same cues, played for ``locale``: the cue ids of that locale."""
         view = SpeechRenderer(locale=locale)
         view._cues, view._base_url = self._cues, self._base_url
         return view
 
     def _cue(self, line: Line) -> HostedCue | None:
-        """The line's hosted cue, if the file says the line's words (not another locale's)."""
+        """The line's hosted cue in this locale, if the file says the line's words."""
         if not line.cue:
             return None
-        for key in (cue_key(self._locale, line.cue), line.cue):
-            cue = self._cues.get(key)
-            if cue and cue.text in (None, line.text):
-                return cue
-        return None
+        cue = self._cues.get(cue_key(self._locale, line.cue))
+        return cue if cue and cue.text in (None, line.text) else None
 
     def cue_seconds(self, line: Line) -> float | None:
         """How long the line's hosted cue plays; None when the line is spoken as text."""

@@ -17,6 +17,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 from click.testing import CliRunner
 
+from skill.audio.manifest import MANIFEST_NAME, CueFile, write_manifest
 from skill.chat import ChannelError, Console, InProcess, OverHttp, parse_script, run_script
 from skill.chat import play as play_module
 from skill.chat.cli import _repl, chat, describe
@@ -24,7 +25,7 @@ from skill.chat.console import SILENCE
 from skill.chat.models import load_resolver, resolver_for
 from skill.chat.script import ScriptError
 from skill.chat.view import Heard, plain
-from skill.content import load_content
+from skill.content import bundled_locales, load_content
 from skill.factory import build_skill, invoke
 from skill.nlu import Resolver
 from skill.settings import Settings
@@ -338,22 +339,18 @@ def test_leaving_when_the_server_is_gone_does_not_hang(channel, resolver, monkey
 
 @pytest.fixture
 def audio_dir(tmp_path) -> Path:
-    """A manifest (and stand-in MP3 files) for every cue the content has."""
+    """A manifest (and stand-in MP3 files) for every cue of every bundled locale."""
     directory = tmp_path / "audio"
     directory.mkdir()
+    base = {spec.id: spec.text for spec in load_content().cue_specs()}
     cues = {}
-    for spec in load_content().cue_specs():
-        name = spec.id.replace(".", "-") + ".mp3"
-        (directory / name).write_bytes(b"ID3")
-        cues[spec.id] = {
-            "file": name,
-            "text": spec.text,
-            "duration_seconds": 1.0,
-            "engine": "test",
-            "hash": "0" * 64,
-        }
-    manifest = {"version": 1, "cues": cues}
-    (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for locale in bundled_locales():
+        for spec in load_content(locale).cue_specs():
+            own = "" if base.get(spec.id) == spec.text else f"-{locale}"
+            name = spec.id.replace(".", "-") + own + ".mp3"
+            (directory / name).write_bytes(b"ID3")
+            cues[f"{locale}/{spec.id}"] = CueFile(name, spec.text, 1.0, "test", "0" * 64)
+    write_manifest(directory / MANIFEST_NAME, cues)
     return directory
 
 

@@ -314,8 +314,8 @@ def test_the_countdown_is_the_hold_and_starts_when_its_words_end(content):
     step_line = content.step_line(routine, index)
     lead_in = content.prompt("start_over")
     cues = {
-        "prompt.start_over": HostedCue("start-over.mp3", 1.5),
-        step_line.cue or "": HostedCue("step.mp3", 9.25 + hold + END_TONE_SECONDS),
+        "en-US/prompt.start_over": HostedCue("start-over.mp3", 1.5),
+        f"en-US/{step_line.cue}": HostedCue("step.mp3", 9.25 + hold + END_TONE_SECONDS),
     }
     speech = SpeechRenderer(cues, "https://cues.example.com")
     reply = Reply((lead_in, step_line, content.prompt("step_next")), (content.prompt("step_next"),))
@@ -351,7 +351,8 @@ def test_the_countdown_starts_with_the_committed_cues_hold():
                 "countdown"
             ]
             hold_ends = countdown["startAfterMs"] / 1000 + step.hold_seconds + END_TONE_SECONDS
-            assert hold_ends == pytest.approx(manifest[line.cue or ""].duration_seconds, abs=0.002)
+            cue = manifest[f"en-US/{line.cue}"]
+            assert hold_ends == pytest.approx(cue.duration_seconds, abs=0.002)
             assert countdown["startAfterMs"] > 0
 
 

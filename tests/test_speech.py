@@ -9,7 +9,7 @@ import pytest
 from skill.reply import Line
 from skill.speech import HostedCue, SpeechRenderer
 
-CUES = {f"c{i}": HostedCue(f"c{i}-abc.mp3", 60.0) for i in range(10)}
+CUES = {f"en-US/c{i}": HostedCue(f"c{i}-abc.mp3", 60.0) for i in range(10)}
 BASE = "https://cdn.example.com/audio"
 
 
@@ -44,26 +44,37 @@ def test_overlong_speech_is_refused() -> None:
 
 def test_a_cue_that_says_other_words_is_not_played() -> None:
     """A file rendered for other words (another locale's, or stale) never stands in for a line."""
-    cues = {"prompt.chest_pain": HostedCue("chest.mp3", 3.0, "Call nine one one right away.")}
+    cues = {"en-US/prompt.chest_pain": HostedCue("chest.mp3", 3.0, "Call nine one one right away.")}
     renderer = SpeechRenderer(cues, BASE)
     assert "<audio" in renderer.ssml([Line("Call nine one one right away.", "prompt.chest_pain")])
     british = renderer.ssml([Line("Call nine nine nine right away.", "prompt.chest_pain")])
     assert "<audio" not in british and "Call nine nine nine right away." in british
 
 
-def test_each_locale_plays_its_own_cue_and_shares_the_base_otherwise() -> None:
+def test_each_locale_plays_its_own_cue_ids() -> None:
+    """A reply in en-GB plays en-GB's cue ids: its own file, or the base's where they share one."""
+    chest_us = HostedCue("chest.mp3", 3.0, "Call nine one one right away.")
+    welcome = HostedCue("welcome.mp3", 2.0, "Welcome.")
     cues = {
-        "prompt.chest_pain": HostedCue("chest.mp3", 3.0, "Call nine one one right away."),
+        "en-US/prompt.chest_pain": chest_us,
         "en-GB/prompt.chest_pain": HostedCue("chest-gb.mp3", 3.0, "Call nine nine nine now."),
-        "prompt.welcome": HostedCue("welcome.mp3", 2.0, "Welcome."),
+        "en-US/prompt.welcome": welcome,
+        "en-GB/prompt.welcome": welcome,
+        "en-US/prompt.goodbye": HostedCue("bye.mp3", 1.0, "Bye."),
     }
     renderer = SpeechRenderer(cues, BASE)
     british = renderer.for_locale("en-GB")
     gb = british.ssml([Line("Call nine nine nine now.", "prompt.chest_pain")])
     assert gb == f'<speak><audio src="{BASE}/chest-gb.mp3"/></speak>'
     assert "welcome.mp3" in british.ssml([Line("Welcome.", "prompt.welcome")])
+    # en-GB lists no prompt.goodbye: it is spoken, never borrowed from another locale's ids.
+    assert british.ssml([Line("Bye.", "prompt.goodbye")]) == "<speak>Bye.</speak>"
     us = renderer.for_locale("en-US").ssml(
         [Line("Call nine one one right away.", "prompt.chest_pain")]
     )
     assert "chest.mp3" in us and "chest-gb" not in us
-    assert british.cue_seconds(Line("Call nine one one right away.", "prompt.chest_pain")) == 3.0
+    assert (
+        renderer.ssml([Line("Bye.", "prompt.goodbye")])
+        == f'<speak><audio src="{BASE}/bye.mp3"/></speak>'
+    )
+    assert british.cue_seconds(Line("Call nine one one right away.", "prompt.chest_pain")) is None

@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,8 @@ from tqdm import tqdm
 from skill.audio import versions
 from skill.audio.manifest import (
     MANIFEST_NAME,
-    ManifestEntry,
+    CueFile,
+    Manifest,
     ManifestError,
     cue_key,
     dumps_manifest,
@@ -33,6 +34,7 @@ from skill.audio.manifest import (
     write_atomically,
 )
 from skill.audio.mp3check import MAX_SECONDS, scan_frames
+from skill.content.model import DEFAULT_LOCALE
 from skill.cues import CueSpec
 
 if TYPE_CHECKING:
@@ -50,20 +52,25 @@ class BuildError(RuntimeError):
 
 @dataclass
 class BuildReport:
-    rendered: list[str] = field(default_factory=list)  # cue ids
-    kept: list[str] = field(default_factory=list)  # cue ids
+    rendered: list[str] = field(default_factory=list)  # file names
+    kept: list[str] = field(default_factory=list)  # file names
     removed: list[str] = field(default_factory=list)  # file names
+    #: Cue ids (``<locale>/<id>``) the manifest lists, and in how many locales.
+    cues: int = 0
+    locales: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
         return (
             f"rendered {len(self.rendered)}, kept {len(self.kept)}, "
-            f"removed {len(self.removed)} in {self.seconds:.2f} s"
+            f"removed {len(self.removed)} in {self.seconds:.2f} s "
+            f"({self.cues} cues of {self.locales} locale(s) in "
+            f"{len(self.rendered) + len(self.kept)} files)"
         )
 
 
 def cue_hash(cue: CueSpec, engine_fingerprint: str) -> str:
-    """sha256 (hex) of what the cue's audio depends on."""
+    """sha256 (hex) of what the cue's audio depends on (not its locale: equal cues share a file)."""
     parts: list[object] = [cue.text, cue.hold_seconds, cue.chime, engine_fingerprint]
     parts.append(versions.RENDER)
     if cue.counts:  # only then: cues without spoken counts keep the hashes they had
@@ -98,17 +105,58 @@ def validate_cues(cues: Iterable[CueSpec]) -> None:
 
 @dataclass(frozen=True)
 class LocaleCues:
-    """A locale's cues whose text differs from the base's, and the engine (accent) for them."""
+    """Every cue of a locale's bundle, and the engine (accent) for those unlike the base's.
+
+    ``engine`` None: this build renders nothing for the locale (a build of other locales only);
+    its cues that are the base's follow the base, its own keep the files they had.
+    """
 
     locale: str
     cues: list[CueSpec]
-    engine: Engine
+    engine: Engine | None
 
 
-def own_cues(base: Iterable[CueSpec], cues: Iterable[CueSpec]) -> list[CueSpec]:
-    """The cues of a locale that need their own file: the others share the base's."""
-    shared = set(base)
-    return [cue for cue in cues if cue not in shared]
+@dataclass
+class _Plan:
+    """What the manifest will say: cue key -> file name, each file described or to render."""
+
+    out_dir: Path
+    previous: Manifest | None
+    keys: dict[str, str] = field(default_factory=dict)
+    files: dict[str, CueFile] = field(default_factory=dict)
+    todo: dict[str, tuple[CueSpec, str, Engine]] = field(default_factory=dict)
+    report: BuildReport = field(default_factory=BuildReport)
+
+    def add(self, key: str, cue: CueSpec, engine: Engine) -> str:
+        digest = cue_hash(cue, engine.fingerprint)
+        name = cue_file_name(cue.id, digest)
+        self.keys[key] = name
+        if name in self.files or name in self.todo:
+            return name  # another locale's cue says the same with the same engine: one file
+        old = self.previous.files.get(name) if self.previous else None
+        # Unchanged: the manifest says so and the file is there (no need to decode it).
+        if old is not None and old.hash == digest and (self.out_dir / name).is_file():
+            self.files[name] = old
+            self.report.kept.append(name)
+            return name
+        adopted = _adopt(self.out_dir / name, cue, engine.fingerprint, digest)
+        if adopted is not None:
+            self.files[name] = adopted
+            self.report.kept.append(name)
+        else:
+            self.todo[name] = (cue, digest, engine)
+        return name
+
+    def keep(self, key: str) -> None:
+        """Carry a cue over from the previous manifest as it is, if its file is still there."""
+        if self.previous is None or key not in self.previous:
+            return  # never built: `audio check` reports it missing
+        old = self.previous[key]
+        if (self.out_dir / old.file).is_file():
+            self.keys[key] = old.file
+            if old.file not in self.files and old.file not in self.todo:
+                self.files[old.file] = old
+                self.report.kept.append(old.file)
 
 
 def build(
@@ -119,86 +167,66 @@ def build(
     progress: bool = True,
     jobs: int = 1,
     locales: Iterable[LocaleCues] = (),
-    keep_locales: Iterable[str] = (),
+    base_locale: str = DEFAULT_LOCALE,
 ) -> BuildReport:
-    """Bring ``out_dir`` (MP3 files + manifest.json) up to date with ``cues``.
+    """Bring ``out_dir`` (MP3 files + manifest.json) up to date with every locale's cues.
 
-    ``cues`` are the shared base's, rendered with ``engine``; each of ``locales`` adds its own
-    cues (keyed ``<locale>/<id>``), rendered with its own engine. Entries of ``keep_locales``
-    are carried over from the previous manifest as they are (a build of some locales only).
+    ``cues`` are the base locale's, rendered with ``engine``; each of ``locales`` lists all its
+    cues: those equal to the base's share the base's files, the others are rendered with the
+    locale's engine (one file for every locale whose cue says the same with the same engine).
     ``jobs`` cues render at once, in threads sharing an engine (which must allow it, as the
     engines in :mod:`skill.audio.engines` and :mod:`skill.audio.piper_engine` do).
     """
     started = time.perf_counter()
-    groups = [LocaleCues("", cues, engine), *locales]
+    groups = [LocaleCues(base_locale, cues, engine), *locales]
     for group in groups:
         validate_cues(group.cues)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / MANIFEST_NAME
-    previous = _previous_entries(manifest_path)
-    report = BuildReport()
-    entries: dict[str, ManifestEntry] = {}
-    kept = tuple(f"{locale}/" for locale in keep_locales)
-    for key, old in previous.items():
-        if kept and key.startswith(kept) and (out_dir / old.file).is_file():
-            entries[key] = old
-            report.kept.append(key)
-    for group in groups:
-        _build_group(group, out_dir, previous, entries, report, progress, jobs)
+    plan = _Plan(out_dir, _previous_manifest(manifest_path))
+    base = {cue.id: (cue, plan.add(cue_key(base_locale, cue.id), cue, engine)) for cue in cues}
+    for group in groups[1:]:
+        for cue in group.cues:
+            key = cue_key(group.locale, cue.id)
+            shared = base.get(cue.id)
+            if shared is not None and shared[0] == cue:
+                plan.keys[key] = shared[1]
+            elif group.engine is None:
+                plan.keep(key)
+            else:
+                plan.add(key, cue, group.engine)
+    _render_todo(plan, progress, jobs)
 
-    text = dumps_manifest(entries.values())
+    report = plan.report
+    entries = {key: plan.files[name] for key, name in plan.keys.items()}
+    text = dumps_manifest(entries)
     if not manifest_path.is_file() or manifest_path.read_text(encoding="utf-8") != text:
         write_atomically(manifest_path, text.encode("utf-8"))
-    wanted = {entry.file for entry in entries.values()}
     for stale in sorted(out_dir.glob("*.mp3")):
-        if stale.name not in wanted:
+        if stale.name not in plan.files:
             stale.unlink()
             report.removed.append(stale.name)
+    report.cues, report.locales = len(entries), len(groups)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _build_group(
-    group: LocaleCues,
-    out_dir: Path,
-    previous: Mapping[str, ManifestEntry],
-    entries: dict[str, ManifestEntry],
-    report: BuildReport,
-    progress: bool,
-    jobs: int,
-) -> None:
-    engine, locale = group.engine, group.locale or None
-    fingerprint = engine.fingerprint
-    todo: list[tuple[CueSpec, str]] = []
-    for cue in group.cues:
-        key = cue_key(locale, cue.id)
-        digest = cue_hash(cue, fingerprint)
-        name = cue_file_name(cue.id, digest)
-        old = previous.get(key)
-        # Unchanged: the manifest says so and the file is there (no need to decode it).
-        unchanged = old is not None and old.hash == digest and old.file == name
-        if old is not None and unchanged and (out_dir / name).is_file():
-            entries[key] = old
-            report.kept.append(key)
-            continue
-        adopted = _adopt(out_dir / name, cue, fingerprint, digest)
-        if adopted is not None:
-            entries[key] = replace(adopted, id=key)
-            report.kept.append(key)
-        else:
-            todo.append((cue, digest))
-
-    # The counts sound the same in every hold: spoken once per build.
-    words = sorted({word for cue, _ in todo for word in cue.counts})
-    counts = {word: engine.synthesize(word) for word in words}
-    show = progress and sys.stderr.isatty() and len(todo) > 1
-    with tqdm(total=len(todo), desc="Rendering cues", unit="cue", disable=not show) as bar:
-        for entry in _render_all(todo, fingerprint, out_dir, engine, counts, jobs):
-            key = cue_key(locale, entry.id)
-            entries[key] = replace(entry, id=key)
-            bar.update()
-    report.rendered += [cue_key(locale, cue.id) for cue, _ in todo]
+def _render_todo(plan: _Plan, progress: bool, jobs: int) -> None:
+    """Render the files the plan lacks, engine by engine (an accent per locale with gTTS)."""
+    by_engine: dict[int, tuple[Engine, list[tuple[CueSpec, str]]]] = {}
+    for cue, digest, engine in plan.todo.values():
+        by_engine.setdefault(id(engine), (engine, []))[1].append((cue, digest))
+    show = progress and sys.stderr.isatty() and len(plan.todo) > 1
+    with tqdm(total=len(plan.todo), desc="Rendering cues", unit="cue", disable=not show) as bar:
+        for engine, todo in by_engine.values():
+            # The counts sound the same in every hold: spoken once per engine and build.
+            words = sorted({word for cue, _ in todo for word in cue.counts})
+            counts = {word: engine.synthesize(word) for word in words}
+            for done in _render_all(todo, engine.fingerprint, plan.out_dir, engine, counts, jobs):
+                plan.files[done.file] = done
+                bar.update()
+    plan.report.rendered += list(plan.todo)  # in the content's order, however they finished
 
 
 def _render_all(
@@ -208,7 +236,7 @@ def _render_all(
     engine: Engine,
     counts: Mapping[str, Pcm],
     jobs: int,
-) -> Iterator[ManifestEntry]:
+) -> Iterator[CueFile]:
     """Render every cue of ``todo``, yielding each entry as it is done.
 
     The first failure stops the build: cues not yet started are cancelled, those under way
@@ -220,7 +248,7 @@ def _render_all(
         return
     pool = ThreadPoolExecutor(max_workers=min(jobs, len(todo)), thread_name_prefix="cue")
     try:
-        pending: set[Future[ManifestEntry]] = {
+        pending: set[Future[CueFile]] = {
             pool.submit(_render, cue, digest, fingerprint, out_dir, engine, counts)
             for cue, digest in todo
         }
@@ -232,18 +260,19 @@ def _render_all(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _previous_entries(manifest_path: Path) -> dict[str, ManifestEntry]:
+def _previous_manifest(manifest_path: Path) -> Manifest | None:
     try:
         return load_manifest(manifest_path)
     except FileNotFoundError:
-        return {}
+        return None
     except ManifestError as exc:
-        # Rebuilding replaces it; files whose names still match are adopted, not re-rendered.
+        # Rebuilding replaces it (an older version too); files whose names still match are
+        # adopted, not rendered again.
         log.warning("ignoring the broken manifest: %s", exc)
-        return {}
+        return None
 
 
-def _adopt(path: Path, cue: CueSpec, fingerprint: str, digest: str) -> ManifestEntry | None:
+def _adopt(path: Path, cue: CueSpec, fingerprint: str, digest: str) -> CueFile | None:
     """Reuse a file rendered by a build that failed later (its name proves its content).
 
     Files are written atomically, so one with the right name is complete; walking its frame
@@ -254,7 +283,7 @@ def _adopt(path: Path, cue: CueSpec, fingerprint: str, digest: str) -> ManifestE
     scan = scan_frames(path.read_bytes())
     if scan.problems or not scan.frames:
         return None
-    return ManifestEntry(cue.id, path.name, cue.text, scan.duration_seconds, fingerprint, digest)
+    return CueFile(path.name, cue.text, scan.duration_seconds, fingerprint, digest)
 
 
 def _render(
@@ -264,7 +293,7 @@ def _render(
     out_dir: Path,
     engine: Engine,
     counts: Mapping[str, Pcm],
-) -> ManifestEntry:
+) -> CueFile:
     # Imported here: a build with nothing to render never loads numpy, scipy or LAME.
     from skill.audio.assemble import assemble
     from skill.audio.encode import SAMPLE_RATE, EncodingError, encode
@@ -280,4 +309,4 @@ def _render(
         raise BuildError(f"cue {cue.id!r}: {exc}") from exc
     name = cue_file_name(cue.id, digest)
     write_atomically(out_dir / name, encoded.data)
-    return ManifestEntry(cue.id, name, cue.text, encoded.duration_seconds, fingerprint, digest)
+    return CueFile(name, cue.text, encoded.duration_seconds, fingerprint, digest)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import click
@@ -26,27 +26,50 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def load_cues() -> list[CueSpec]:
-    """The base locale's cues (imported here: the content is not needed to load the CLI)."""
-    from skill.content import load_content
-
-    return list(load_content().cue_specs())
-
-
 def locale_cues() -> dict[str, tuple[list[CueSpec], Mapping[str, str]]]:
-    """Every other bundled locale -> its own cues (text unlike the base's) and its accents."""
-    from skill.audio.build import own_cues
+    """Every bundled locale -> all its cues and its accents (imported here: the content is not
+    needed to load the CLI)."""
     from skill.content import load_content
     from skill.content.loader import bundled_locales
-    from skill.content.model import DEFAULT_LOCALE
 
-    base = load_cues()
     found = {}
     for locale in bundled_locales():
-        if locale != DEFAULT_LOCALE:
-            content = load_content(locale)
-            found[locale] = (own_cues(base, content.cue_specs()), content.voice)
+        content = load_content(locale)
+        found[locale] = (list(content.cue_specs()), content.voice)
     return found
+
+
+#: Piper's settings (the fields of PiperSettings): option, field, range, help.
+_PIPER_SETTINGS = (
+    ("--length-scale", "length_scale", (0.5, 2.0), "Piper's pace: above 1 is slower."),
+    ("--noise-scale", "noise_scale", (0.0, 1.0), "Piper's generator noise (0: deterministic)."),
+    (
+        "--noise-w",
+        "noise_w_scale",
+        (0.0, 1.0),
+        "Piper's phoneme-duration noise (0: deterministic).",
+    ),
+    (
+        "--sentence-silence",
+        "sentence_silence",
+        (0.0, 2.0),
+        "Piper's pause between sentences, in seconds.",
+    ),
+)
+
+
+def _piper_options(command: Callable[..., None]) -> Callable[..., None]:
+    """One option per Piper setting, passed to the command under the setting's field name."""
+    for flag, name, (low, high), text in reversed(_PIPER_SETTINGS):
+        command = click.option(
+            flag,
+            name,
+            type=click.FloatRange(low, high),
+            default=getattr(PiperSettings, name),
+            show_default=True,
+            help=text,
+        )(command)
+    return command
 
 
 @click.group()
@@ -74,41 +97,14 @@ def audio() -> None:
     default=("all",),
     show_default=True,
     help="Render this locale's own cues (repeatable; 'all': every locale). The base (en-US) "
-    "cues are always brought up to date; other locales' entries are kept as they are.",
+    "cues are always brought up to date; the other locales' own cues are kept as they are.",
 )
 @click.option(
     "--voice",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help=f"Piper voice model (.onnx, its .onnx.json beside it) [default: {DEFAULT_VOICE}].",
 )
-@click.option(
-    "--length-scale",
-    type=click.FloatRange(0.5, 2.0),
-    default=PiperSettings.length_scale,
-    show_default=True,
-    help="Piper's pace: above 1 is slower.",
-)
-@click.option(
-    "--noise-scale",
-    type=click.FloatRange(0.0, 1.0),
-    default=PiperSettings.noise_scale,
-    show_default=True,
-    help="Piper's generator noise (0: deterministic).",
-)
-@click.option(
-    "--noise-w",
-    type=click.FloatRange(0.0, 1.0),
-    default=PiperSettings.noise_w_scale,
-    show_default=True,
-    help="Piper's phoneme-duration noise (0: deterministic).",
-)
-@click.option(
-    "--sentence-silence",
-    type=click.FloatRange(0.0, 2.0),
-    default=PiperSettings.sentence_silence,
-    show_default=True,
-    help="Piper's pause between sentences, in seconds.",
-)
+@_piper_options
 @click.option(
     "--jobs",
     type=click.IntRange(1, 64),
@@ -126,7 +122,7 @@ def build(
     voice: Path | None,
     length_scale: float,
     noise_scale: float,
-    noise_w: float,
+    noise_w_scale: float,
     sentence_silence: float,
     jobs: int,
     out: Path,
@@ -152,47 +148,48 @@ def build(
     from skill.audio.engines import Engine, EngineUnavailable, EspeakEngine, GttsEngine
     from skill.content.model import DEFAULT_LOCALE
 
-    others = locale_cues()
-    wanted = set(others) if "all" in chosen_locales else set(chosen_locales)
-    unknown = sorted(wanted - set(others) - {DEFAULT_LOCALE})
+    bundles = locale_cues()
+    wanted = set(bundles) if "all" in chosen_locales else set(chosen_locales)
+    unknown = sorted(wanted - set(bundles))
     if unknown:
-        known = ", ".join(["all", DEFAULT_LOCALE, *sorted(others)])
+        known = ", ".join(["all", *sorted(bundles)])
         raise click.BadParameter(
             f"no locale {', '.join(unknown)}; use {known}", param_hint="--locale"
         )
     single: Engine | None = None
     if engine == "piper":
-        settings = PiperSettings(length_scale, noise_scale, noise_w, sentence_silence)
+        settings = PiperSettings(length_scale, noise_scale, noise_w_scale, sentence_silence)
         single = PiperEngine(voice, settings)
     elif engine == "espeak":
         single = EspeakEngine()
+    accents: dict[str, Engine] = {}
 
-    def engine_for(accents: Mapping[str, str]) -> Engine:
+    def engine_for(voices: Mapping[str, str]) -> Engine:
         if single is not None:
             return single
-        try:
-            return GttsEngine(lang=lang, tld=tld or accents.get("gtts", "com"))
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--lang") from exc
+        accent = tld or voices.get("gtts", "com")
+        if accent not in accents:  # one engine per accent: its holds' counts are spoken once
+            try:
+                accents[accent] = GttsEngine(lang=lang, tld=accent)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--lang") from exc
+        return accents[accent]
 
-    from skill.content import load_content
-
-    base_engine = engine_for(load_content().voice)
+    base_cues, base_voices = bundles[DEFAULT_LOCALE]
     groups = [
-        LocaleCues(locale, cues, engine_for(accents))
-        for locale, (cues, accents) in sorted(others.items())
-        if locale in wanted
+        LocaleCues(locale, cues, engine_for(voices) if locale in wanted else None)
+        for locale, (cues, voices) in sorted(bundles.items())
+        if locale != DEFAULT_LOCALE
     ]
-    keep = sorted(set(others) - wanted)
     try:
         report = run_build(
-            load_cues(),
+            base_cues,
             out,
-            base_engine,
+            engine_for(base_voices),
             progress=progress,
             jobs=jobs,
             locales=groups,
-            keep_locales=keep,
+            base_locale=DEFAULT_LOCALE,
         )
     except EngineUnavailable as exc:
         click.echo(str(exc), err=True)
@@ -215,17 +212,20 @@ def check(out: Path) -> None:
         workout-planner audio check --out audio/
     """
     from skill.audio.check import check as run_check
+    from skill.audio.manifest import MANIFEST_NAME, load_manifest
+    from skill.content.model import DEFAULT_LOCALE
 
-    cues = load_cues()
-    others = {locale: found for locale, (found, _) in locale_cues().items()}
-    problems = run_check(cues, out, others)
+    bundles = {locale: cues for locale, (cues, _) in locale_cues().items()}
+    base = bundles.pop(DEFAULT_LOCALE)
+    problems = run_check(base, out, bundles, base_locale=DEFAULT_LOCALE)
     if problems:
         for problem in problems:
             click.echo(problem)
         click.echo(f"{len(problems)} problem(s) in {out}", err=True)
         raise SystemExit(1)
-    total = len(cues) + sum(len(found) for found in others.values())
+    files = len(load_manifest(out / MANIFEST_NAME).files)
+    total = len(base) + sum(len(cues) for cues in bundles.values())
     click.echo(
-        f"OK: {total} cues in {out} match the content of {len(others) + 1} locale(s) "
-        "and Alexa's audio rules"
+        f"OK: {total} cues of {len(bundles) + 1} locale(s) in {files} files in {out} match "
+        "the content and Alexa's audio rules"
     )

@@ -58,7 +58,7 @@ def cue_texts(audio_dir: Path) -> tuple[dict[str, str], str | None]:
         return {}, f"no {audio_dir / 'manifest.json'}: cues are spoken as text"
     except (ImportError, OSError, ValueError) as exc:
         return {}, f"audio manifest unusable ({exc}): cues are spoken as text"
-    return {entry.file: entry.text for entry in manifest.values()}, None
+    return {name: found.text for name, found in manifest.files.items()}, None
 
 
 def format_exchange(exchange: Exchange, *, show_intent: bool = False) -> list[str]:

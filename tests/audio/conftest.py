@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -39,6 +41,14 @@ class FailingEngine(CountingEngine):
         if len(self.spoken) >= self.ok_calls:
             raise self.error
         return super().synthesize(text)
+
+
+@pytest.fixture
+def built(built_once: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the test module's ``built_once`` output directory (rendered once)."""
+    out = tmp_path / "audio"
+    shutil.copytree(built_once, out)
+    return out
 
 
 @pytest.fixture(scope="session")

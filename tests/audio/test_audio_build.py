@@ -1,5 +1,4 @@
 import re
-import shutil
 import time
 
 import numpy as np
@@ -26,15 +25,7 @@ CUES = [
 def built_once(tmp_path_factory, espeak):
     out = tmp_path_factory.mktemp("built")
     report = build(CUES, out, espeak, progress=False)
-    assert sorted(report.rendered) == sorted(c.id for c in CUES)
-    return out
-
-
-@pytest.fixture
-def built(built_once, tmp_path):
-    """A fresh copy of an output directory built from CUES (rendered once per module)."""
-    out = tmp_path / "audio"
-    shutil.copytree(built_once, out)
+    assert len(report.rendered) == len(CUES) and report.cues == len(CUES)
     return out
 
 
@@ -44,16 +35,16 @@ def mp3_names(directory):
 
 def test_build_renders_every_cue_and_writes_the_manifest(built, espeak):
     manifest = load_manifest(built / MANIFEST_NAME)
-    assert sorted(manifest) == sorted(c.id for c in CUES)
+    assert sorted(manifest) == sorted(f"en-US/{c.id}" for c in CUES)
     for cue in CUES:
-        entry = manifest[cue.id]
+        entry = manifest[f"en-US/{cue.id}"]
         assert entry.text == cue.text and entry.engine == espeak.fingerprint
         assert entry.hash == cue_hash(cue, espeak.fingerprint)
         assert entry.file == cue_file_name(cue.id, entry.hash)
         assert re.fullmatch(re.escape(cue.id.replace(".", "-")) + r"-[0-9a-f]{12}\.mp3", entry.file)
         scan = scan_frames((built / entry.file).read_bytes())
         assert entry.duration_seconds == pytest.approx(scan.duration_seconds, abs=1e-3)
-    assert mp3_names(built) == sorted(e.file for e in manifest.values())
+    assert mp3_names(built) == sorted(manifest.files)
     assert check(CUES, built) == []
 
 
@@ -66,14 +57,16 @@ def test_noop_rebuild_renders_nothing_and_is_fast(built, counting_engine):
     assert report.rendered == [] and report.removed == [] and len(report.kept) == len(CUES)
     assert (built / MANIFEST_NAME).stat().st_mtime_ns == manifest_before  # not even rewritten
     assert report.summary().startswith("rendered 0, kept 3, removed 0 in ")
+    assert report.summary().endswith(" s (3 cues of 1 locale(s) in 3 files)")
 
 
 def test_changed_text_rerenders_only_that_cue_and_removes_its_old_file(built, counting_engine):
-    old_file = load_manifest(built / MANIFEST_NAME)["prompt.welcome"].file
+    old_file = load_manifest(built / MANIFEST_NAME)["en-US/prompt.welcome"].file
     changed = [CueSpec("prompt.welcome", "Welcome back, friend."), *CUES[1:]]
     report = build(changed, built, counting_engine, progress=False)
     assert counting_engine.spoken == ["Welcome back, friend."]
-    assert report.rendered == ["prompt.welcome"] and report.removed == [old_file]
+    new_file = load_manifest(built / MANIFEST_NAME)["en-US/prompt.welcome"].file
+    assert report.rendered == [new_file] and report.removed == [old_file]
     assert not (built / old_file).exists()
     assert check(changed, built) == []
 
@@ -81,7 +74,7 @@ def test_changed_text_rerenders_only_that_cue_and_removes_its_old_file(built, co
 def test_removed_cue_loses_its_file(built, counting_engine):
     report = build(CUES[:2], built, counting_engine, progress=False)
     assert counting_engine.spoken == [] and len(report.removed) == 1
-    assert sorted(load_manifest(built / MANIFEST_NAME)) == sorted(c.id for c in CUES[:2])
+    assert sorted(load_manifest(built / MANIFEST_NAME)) == sorted(f"en-US/{c.id}" for c in CUES[:2])
 
 
 def test_engine_failing_mid_build_leaves_the_previous_manifest(built, failing_engine):
@@ -120,11 +113,12 @@ def test_check_reports_missing_stale_and_orphan_cues(built):
         CueSpec("prompt.goodbye", "Goodbye."),  # never built: missing
     ]  # faq.crack_safety is no longer content: orphan entry
     problems = check(content, built)
-    assert "cue 'prompt.welcome' is stale (its content changed)" in problems[0]
-    assert "cue 'step.upper_back.3' is stale" in "\n".join(problems)
-    assert any("cue 'prompt.goodbye' is missing" in p for p in problems)
+    assert "cue 'en-US/prompt.welcome' is stale (its content changed)" in problems[0]
+    assert "cue 'en-US/step.upper_back.3' is stale" in "\n".join(problems)
+    assert any("cue 'en-US/prompt.goodbye' is missing" in p for p in problems)
     assert any(
-        "cue 'faq.crack_safety' is in the manifest but not in the content" in p for p in problems
+        "cue 'en-US/faq.crack_safety' is in the manifest but not in the content" in p
+        for p in problems
     )
     assert any(
         p.endswith("stray-cue-000000000000.mp3: not in the manifest (orphan file)")
@@ -134,12 +128,12 @@ def test_check_reports_missing_stale_and_orphan_cues(built):
 
 
 def test_check_runs_mp3check_on_every_file_and_needs_a_manifest(built, tmp_path_factory):
-    entry = load_manifest(built / MANIFEST_NAME)["prompt.welcome"]
+    entry = load_manifest(built / MANIFEST_NAME)["en-US/prompt.welcome"]
     data = (built / entry.file).read_bytes()
     (built / entry.file).write_bytes(data[:-40])
     assert any(f"{entry.file}: truncated" in p for p in check(CUES, built))
     (built / entry.file).unlink()
-    assert any("missing file for cue 'prompt.welcome'" in p for p in check(CUES, built))
+    assert any("missing file for cue 'en-US/prompt.welcome'" in p for p in check(CUES, built))
     empty = tmp_path_factory.mktemp("empty")
     assert check(CUES, empty) == [
         f"{empty / MANIFEST_NAME}: no manifest; run: workout-planner audio build"
@@ -147,10 +141,10 @@ def test_check_runs_mp3check_on_every_file_and_needs_a_manifest(built, tmp_path_
 
 
 def test_hold_cue_is_longer_than_its_speech_by_about_the_hold(built, espeak):
-    hold = load_manifest(built / MANIFEST_NAME)["step.upper_back.3"]
+    hold = load_manifest(built / MANIFEST_NAME)["en-US/step.upper_back.3"]
     plain_dir = built.parent / "plain"
     build([CueSpec("step.upper_back.3", "Hug yourself.")], plain_dir, espeak, progress=False)
-    speech = load_manifest(plain_dir / MANIFEST_NAME)["step.upper_back.3"].duration_seconds
+    speech = load_manifest(plain_dir / MANIFEST_NAME)["en-US/step.upper_back.3"].duration_seconds
     chime_seconds = len(tones.chime()) / SAMPLE_RATE
     extra = hold.duration_seconds - speech - chime_seconds
     assert 2 <= extra <= 2 + 1.5  # 2 s of ticks, a short pause and the end tone
@@ -164,7 +158,7 @@ def test_chime_cue_starts_with_the_chime(built, espeak):
     audio = assemble(cue, espeak.synthesize(cue.text))
     chime = tones.chime(SAMPLE_RATE)
     assert np.allclose(audio[: len(chime)], chime)
-    entry = load_manifest(built / MANIFEST_NAME)[cue.id]
+    entry = load_manifest(built / MANIFEST_NAME)[f"en-US/{cue.id}"]
     pcm = decode_mp3((built / entry.file).read_bytes())
     start = np.flatnonzero(np.abs(pcm.samples) > 0.01)[0]
     head = pcm.samples[start : start + int(0.15 * SAMPLE_RATE)]

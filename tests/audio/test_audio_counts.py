@@ -40,7 +40,7 @@ def test_counted_hold_cue_meets_the_rules_and_ends_with_the_end_tone(tmp_path, c
     # Every count word is spoken once per build, however many holds use it.
     assert sorted(counting_engine.spoken) == sorted([*COUNTS, HOLD.text, other.text, "Hi."])
     assert check([HOLD, other, CueSpec("prompt.hi", "Hi.")], tmp_path) == []  # -14 LUFS, -2 dBTP
-    entry = load_manifest(tmp_path / MANIFEST_NAME)[HOLD.id]
+    entry = load_manifest(tmp_path / MANIFEST_NAME)[f"en-US/{HOLD.id}"]
     pcm = decode_mp3((tmp_path / entry.file).read_bytes())
     end_tone = len(tones.end_tone()) + int(0.05 * SAMPLE_RATE)
     last_second = pcm.samples[-end_tone - SAMPLE_RATE : -end_tone]
