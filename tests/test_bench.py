@@ -6,6 +6,7 @@ Starts no server and writes no docs: ``python -m bench --quick`` is the end-to-e
 from __future__ import annotations
 
 import math
+import sys
 
 import pytest
 
@@ -103,3 +104,15 @@ def test_a_partial_run_updates_only_its_sections_rows():
     assert merged.count("| audio") == 2 and "- **audio**: Piper" in merged
     assert "- bench duration: 180 s\n- audio rows: full run of now\n" in merged
     assert report.update_sections(merged, new, ("audio",), stamp) == merged  # idempotent
+
+
+def test_cold_starts_compile_the_bytecode_the_children_will_not_write(tmp_path, monkeypatch):
+    from bench.bytecode import PACKAGES, compile_repository
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # as PYTHONDONTWRITEBYTECODE=1
+    for name in PACKAGES:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "module.py").write_text("VALUE = 1\n")
+    assert compile_repository(tmp_path)
+    for name in PACKAGES:
+        assert list((tmp_path / name / "__pycache__").glob("module.*.pyc"))

@@ -282,3 +282,21 @@ def test_a_normal_start_does_not_import_yaml() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_a_normal_start_leaves_the_template_syntax_to_the_compiled_copy(tmp_path, monkeypatch):
+    # render_compiled checked every template before writing the copy; a start from a current
+    # copy parses none of them, and a changed source is checked in full again.
+    from skill.content import loader
+
+    parsed: list[str] = []
+    real = loader.check_syntax
+    monkeypatch.setattr(loader, "check_syntax", lambda text: parsed.append(text) or real(text))
+    load_content_from(CONTENT_DIR)
+    assert parsed == []
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    intents = target / "intents.yaml"
+    intents.write_text(intents.read_text() + "\n# edited\n")
+    load_content_from(target)
+    assert len(parsed) > 100

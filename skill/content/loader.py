@@ -106,14 +106,19 @@ def _digests(sources: dict[str, bytes]) -> dict[str, str]:
 
 def parse_sources(directory: Path) -> dict[str, Any]:
     """Each source file's parsed data, from the compiled copy when it is current."""
+    return _parse(directory)[0]
+
+
+def _parse(directory: Path) -> tuple[dict[str, Any], bool]:
+    """(the parsed sources, whether they came from the current compiled copy)."""
     sources = _sources(directory)
     try:
         compiled = json.loads((directory / COMPILED).read_bytes())
         if compiled["sources"] == _digests(sources):
-            return dict(compiled["data"])
+            return dict(compiled["data"]), True
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    return {name: _parse_yaml(name, data.decode("utf-8")) for name, data in sources.items()}
+    return {name: _parse_yaml(name, data.decode("utf-8")) for name, data in sources.items()}, False
 
 
 def render_compiled(directory: Path = CONTENT_DIR) -> str:
@@ -362,8 +367,13 @@ def _check_templates(
             check(fr, f"faq[{position}].samples[{index}]", template)
 
 
-def _base(parsed: dict[str, Any]) -> tuple[Texts, str, IntentSamples]:
-    """The shared English base, validated: its texts, default routine and intent samples."""
+def _base(parsed: dict[str, Any], compiled: bool = False) -> tuple[Texts, str, IntentSamples]:
+    """The shared English base, validated: its texts, default routine and intent samples.
+
+    ``compiled``: the sources are the current compiled copy, which ``render_compiled`` wrote
+    only after every locale loaded with every check; the sample templates' syntax (a quarter
+    of a start, and nothing a turn reads) is not checked again.
+    """
     r, data = _read(parsed, "routines.yaml")
     routines = r.each(
         r.items(data.get("routines"), "routines"), "routines", lambda d, w: _routine(r, d, w)
@@ -385,7 +395,8 @@ def _base(parsed: dict[str, Any]) -> tuple[Texts, str, IntentSamples]:
     ir, intent_data = _read(parsed, "intents.yaml")
     sr, screen_data = _read(parsed, "screen.yaml")
     intents = _intents(ir, intent_data)
-    _check_templates(ir, fr, intents, faq)
+    if not compiled:
+        _check_templates(ir, fr, intents, faq)
     numbers = read_numbers(_Reader("numbers.yaml"), parsed["numbers.yaml"])
     texts = Texts(routines, faq, prompts, templates, _screen(sr, screen_data), numbers)
     return texts, default, intents
@@ -404,8 +415,8 @@ def locales_in(parsed: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda locale: (locale != DEFAULT_LOCALE, locale)))
 
 
-def _load(parsed: dict[str, Any], locale: str) -> Content:
-    base, default, intents = _base(parsed)
+def _load(parsed: dict[str, Any], locale: str, compiled: bool = False) -> Content:
+    base, default, intents = _base(parsed, compiled)
     name = overlay_file(locale)
     if name not in parsed:
         raise ContentError(f"{name}: cannot be read (no content for the locale {locale!r})")
@@ -441,23 +452,27 @@ def _load(parsed: dict[str, Any], locale: str) -> Content:
 
 def load_content_from(directory: Path, locale: str = DEFAULT_LOCALE) -> Content:
     """Load and validate one locale's bundle from ``directory``; raises ``ContentError``."""
-    return _load(parse_sources(directory), locale)
+    return _load_parsed(_parse(directory), locale)
+
+
+def _load_parsed(parsed: tuple[dict[str, Any], bool], locale: str) -> Content:
+    return _load(parsed[0], locale, compiled=parsed[1])
 
 
 @lru_cache(maxsize=1)
-def _bundled_sources() -> dict[str, Any]:
-    return parse_sources(CONTENT_DIR)
+def _bundled_sources() -> tuple[dict[str, Any], bool]:
+    return _parse(CONTENT_DIR)
 
 
 def bundled_locales() -> tuple[str, ...]:
     """Every locale the bundled content speaks, ``en-US`` first."""
-    return locales_in(_bundled_sources())
+    return locales_in(_bundled_sources()[0])
 
 
 @cache
 def load_content(locale: str = DEFAULT_LOCALE) -> Content:
     """One locale's bundled content, loaded and validated once per process."""
-    return _load(_bundled_sources(), locale)
+    return _load_parsed(_bundled_sources(), locale)
 
 
 def bundled_library() -> Library:
