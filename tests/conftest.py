@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from skill.web.flask_app import create_app
 from tests.support.dialogue import Dialogue
 from tests.support.signed import SignedAlexa
 from tests.support.test_ca import SKILL_ID, FakeAlexaPKI, fake_alexa_pki
+from tests.support.transcripts import Case, Run, run
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +44,20 @@ def alexa() -> AlexaSession:
 @pytest.fixture
 def dialogue(skill: Any, alexa: AlexaSession) -> Dialogue:
     return Dialogue(skill, alexa)
+
+
+@pytest.fixture(scope="session")
+def transcript_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Case], Run]:
+    """Each bundled transcript run once in each of its locales, shared by the tests that read
+    the run (test_chat: what was said; test_budgets: how long), so neither pays for it twice."""
+    runs: dict[Case, Run] = {}
+
+    def run_once(case: Case) -> Run:
+        if case not in runs:
+            runs[case] = run(case, tmp_path_factory.mktemp("transcript"))
+        return runs[case]
+
+    return run_once
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Every reply of every transcript keeps to its budget and ends with what to say.
+"""Every reply of every transcript, in every locale it runs in, keeps to its budget and ends
+with what to say.
 
 The property tests (tests/test_properties.py) apply the same check to every reply of every
 random conversation; tests/test_content.py checks the FAQ answers themselves.
@@ -6,63 +7,28 @@ random conversation; tests/test_content.py checks the FAQ answers themselves.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
-from skill.chat import Console, InProcess, run_script
-from skill.nlu import Resolver
-from skill.settings import Settings
-from tests.support import budgets
-from tests.support.dialogue import plain
-
-TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.txt"))
+from skill.content import bundled_locales, load_content
+from tests.support import budgets, transcripts
+from tests.support.transcripts import Case, Run
 
 
-class Measuring:
-    """A channel that measures every reply it passes back."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.problems: list[str] = []
-        self.replies = 0
-
-    def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
-        raw = self.inner.send(envelope)
-        response = raw.get("response", {})
-        speech = plain(response.get("outputSpeech", {}).get("ssml"))
-        if speech:
-            self.replies += 1
-            launch = envelope["request"]["type"] == "LaunchRequest"
-            problem = budgets.over_budget(
-                speech,
-                launch=launch,
-                first="not a substitute" in speech,
-                open_session=response.get("shouldEndSession") is False,
-            )
-            if problem:
-                self.problems.append(f"{problem}: {speech!r}")
-        return raw
-
-    def close(self) -> None:
-        self.inner.close()
+@pytest.mark.parametrize("case", transcripts.params())
+def test_every_reply_of_every_transcript_keeps_its_budget(
+    case: Case, transcript_run: Callable[[Case], Run]
+) -> None:
+    run = transcript_run(case)
+    assert run.result.ok, run.result.summary()
+    assert run.replies > 3
+    assert run.over_budget == ()
 
 
-@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
-def test_every_reply_of_every_transcript_keeps_its_budget(path: Path, tmp_path: Path) -> None:
-    channel = Measuring(InProcess(Settings(), tmp_path / "progress.sqlite3"))
-    try:
-        result = run_script(path, Console(channel, Resolver.from_file()))
-    finally:
-        channel.close()
-    assert result.ok, result.summary()
-    assert channel.replies > 3
-    assert channel.problems == []
-
-
-def test_faq_answers_keep_their_budget(content) -> None:
-    long = {e.id: budgets.words(e.answer) for e in content.faq}
+@pytest.mark.parametrize("locale", bundled_locales())
+def test_faq_answers_keep_their_budget(locale: str) -> None:
+    long = {e.id: budgets.words(e.answer) for e in load_content(locale).faq}
     assert {k: n for k, n in long.items() if n > budgets.FAQ_ANSWER} == {}
 
 

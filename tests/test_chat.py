@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,10 @@ from skill.content import bundled_locales, load_content
 from skill.factory import build_skill, invoke
 from skill.nlu import Resolver
 from skill.settings import Settings
+from tests.support import transcripts
+from tests.support.transcripts import Case, Run
 
-TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.txt"))
+TRANSCRIPTS = sorted(transcripts.TRANSCRIPTS.glob("*.txt"))
 # Unset whatever the developer's shell has, so the console runs the same everywhere.
 CLEAN_ENV: dict[str, str | None] = {"AUDIO_BASE_URL": None, "ALEXA_SKILL_ID": None}
 
@@ -81,11 +83,27 @@ def test_the_required_conversations_are_scripted():
     } <= names
 
 
-@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
-def test_transcript(path, channel, resolver):
-    result = run_script(path, Console(channel, resolver))
-    assert result.ok, result.summary()
-    assert result.checks > 0
+@pytest.mark.parametrize("case", transcripts.params())
+def test_transcript(case: Case, transcript_run: Callable[[Case], Run]) -> None:
+    run = transcript_run(case)
+    assert run.result.ok, run.result.summary()
+    assert run.result.checks > 0
+    assert run.result.locale == case.locale and run.locales_sent == {case.locale}
+
+
+def test_each_transcript_runs_in_every_locale_unless_it_names_its_own():
+    locales = bundled_locales()
+    assert len(locales) == 5
+    runs: dict[str, list[str]] = {}
+    for case in transcripts.cases():
+        runs.setdefault(case.path.name, []).append(case.locale)
+    assert runs["first_routine.txt"] == list(locales)
+    assert runs["red_flag_and_chest_pain.txt"] == list(locales)
+    assert runs["safety_en-GB.txt"] == ["en-GB"]  # it names its locale: that one only
+    assert runs["safety_en-AU.txt"] == ["en-AU"] and runs["safety_en-IN.txt"] == ["en-IN"]
+    assert all(len(found) in (1, len(locales)) for found in runs.values())
+    ids = [param.id for param in transcripts.params()]
+    assert "first_routine.txt[en-GB]" in ids and "safety_en-AU.txt[en-AU]" in ids
 
 
 def test_the_command_runs_every_script():
@@ -600,15 +618,14 @@ def test_a_script_locale_line_is_heard_with_a_model_given(tmp_path):
 
 @pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"])
 def test_placeholders_are_the_facts_of_the_locale_talked_in(tmp_path, locale):
-    script = _script(tmp_path, CHEST_PAIN + "! {urgent_route_said}\n")
-    result = run_chat("--locale", locale, "--script", str(script))
-    assert result.exit_code == 0, result.output
-    facts = load_content(locale).facts
+    right = _script(tmp_path, CHEST_PAIN + "! {urgent_route_said}\n", "right.txt")
     wrong = _script(tmp_path, "> I have chest pain\n! {emergency_number_said}\n", "wrong.txt")
-    failed = run_chat("--locale", locale, "--script", str(wrong))
-    assert failed.exit_code == 1
-    assert f"did not expect {facts.emergency_number_said!r}" in failed.output
-    assert f"(line 1, in {locale})" in failed.output
+    result = run_chat("--locale", locale, "--script", str(right), "--script", str(wrong))
+    assert result.exit_code == 1
+    assert f"{right}: ok in {locale}" in result.output
+    facts = load_content(locale).facts
+    assert f"{wrong}:2: did not expect {facts.emergency_number_said!r}" in result.output
+    assert f"(line 1, in {locale})" in result.output
 
 
 @pytest.mark.parametrize(

@@ -31,10 +31,11 @@ from skill.screen import END_TONE_SECONDS, TOUCH_EVENTS, screen_for, touch_turn
 from skill.settings import Settings
 from skill.speech import HostedCue, SpeechRenderer
 from skill.state import Memory, SessionState, State
+from tests.support import transcripts
 from tests.support.dialogue import Dialogue
 
 ROOT = Path(__file__).resolve().parent.parent
-SCREEN_TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts" / "screen").glob("*.txt"))
+SCREEN_TRANSCRIPTS = sorted(transcripts.SCREEN_TRANSCRIPTS.glob("*.txt"))
 VALIDATOR = Path(__file__).parent / "support" / "apl" / "validate.js"
 LAYOUTS = Path(__file__).parent / "support" / "apl" / "packages" / "alexa-layouts" / "1.7.0.json"
 BINDING = re.compile(r"\$\{(.*?)\}")
@@ -92,14 +93,11 @@ def rendered(screen_run) -> list[dict[str, Any]]:
 # -- the transcripts --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", SCREEN_TRANSCRIPTS, ids=[p.stem for p in SCREEN_TRANSCRIPTS])
-def test_screen_transcript(path, resolver, tmp_path):
-    channel = InProcess(Settings(), tmp_path / "progress.sqlite3")
-    try:
-        result = run_script(path, Console(channel, resolver, AlexaSession(screen=True)))
-    finally:
-        channel.close()
-    assert result.ok, result.summary()
+@pytest.mark.parametrize("case", transcripts.params(transcripts.SCREEN_TRANSCRIPTS))
+def test_screen_transcript(case, tmp_path):
+    run = transcripts.run(case, tmp_path, screen=True)
+    assert run.result.ok, run.result.summary()
+    assert run.locales_sent == {case.locale}
 
 
 def test_the_transcripts_show_every_screen(rendered):

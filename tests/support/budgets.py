@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from skill.content import bundled_library
+from tests.support.dialogue import plain
 
 FIRST_LAUNCH = 45  # the disclaimer and how to stop included
 LATER_LAUNCH = 20
@@ -37,3 +41,42 @@ def over_budget(speech: str, *, launch: bool, first: bool, open_session: bool) -
         if not (last.endswith("?") or _INSTRUCTION.search(last)):
             return f"keeps the microphone open but ends without a question or what to say: {last!r}"
     return None
+
+
+def first_launch(speech: str, locale: str | None) -> bool:
+    """Whether ``speech`` is a first launch: it carries the locale's disclaimer."""
+    prompts = bundled_library().choose(locale).content.prompts
+    return any(disclaimer in speech for disclaimer in prompts["disclaimer"])
+
+
+class Measuring:
+    """A channel that measures every reply it passes back, in the locale of its request."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.notes: list[str] = []
+        self.problems: list[str] = []
+        self.replies = 0
+        #: The locales the requests carried.
+        self.locales: set[str] = set()
+
+    def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        raw: dict[str, Any] = self.inner.send(envelope)
+        locale = envelope["request"].get("locale")
+        self.locales.add(locale)
+        response = raw.get("response", {})
+        speech = plain(response.get("outputSpeech", {}).get("ssml"))
+        if speech:
+            self.replies += 1
+            problem = over_budget(
+                speech,
+                launch=envelope["request"]["type"] == "LaunchRequest",
+                first=first_launch(speech, locale),
+                open_session=response.get("shouldEndSession") is False,
+            )
+            if problem:
+                self.problems.append(f"{problem}: {speech!r}")
+        return raw
+
+    def close(self) -> None:
+        self.inner.close()
