@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skill.content import Content, FaqEntry, Routine
+from skill.content.model import capitalised as _capital
 from skill.machine.events import Event, Turn
 from skill.reply import Line, Reply
 from skill.state import Memory, SessionState, State
@@ -85,10 +86,6 @@ def _target(content: Content, name: str, value: str = "") -> dict[str, str]:
         "event": event.value,
         "value": value,
     }
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _said(reply: Reply) -> str:
@@ -184,7 +181,8 @@ def screen_for(
     entry = _faq_in(reply, content)
     if entry is not None:
         targets = _state_targets(content, session, routine)
-        data.update(heading=_capital(entry.name) + "?", body=entry.answer)
+        heading = _capital(labels.label("faq_heading", name=entry.name))
+        data.update(heading=heading, body=entry.answer)
         data.update(targets=targets, primaryTargets=targets[-1:])
         return Screen("answer", data)
     if session.state in (State.IN_STEP, State.PAUSED, State.ASIDE) and routine is not None:
@@ -244,9 +242,10 @@ def _step(
     else:
         targets = _state_targets(content, session, routine)
         countdown = {"seconds": 0, "startAfterMs": 0, "label": ""}
-    subtitle = content.screen.label("step_of", number=index + 1, count=count)
-    if session.state is State.PAUSED:
-        subtitle = f"{subtitle} · {content.screen.label('paused_title')}"
+    paused = session.state is State.PAUSED
+    subtitle = content.screen.label(
+        "step_paused" if paused else "step_of", number=index + 1, count=count
+    )
     data.update(
         subtitle=subtitle,
         heading=step.title,

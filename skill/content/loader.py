@@ -56,7 +56,9 @@ _TEMPLATE_FIELDS = {
     "hold": {"seconds"},
     "card_title": set(),
     "step_card": {"number", "count", "title"},
+    "choices_next": {"items", "next"},
     "choices": {"items", "last"},
+    "faq_card": {"name"},
 }
 
 
@@ -320,11 +322,12 @@ _PLAIN_LABELS = (
     "urgent_title",
     "urgent_number_label",
     "finished_title",
-    "paused_title",
 )
 _LABEL_FIELDS: dict[str, frozenset[str]] = {
     **{key: frozenset() for key in _PLAIN_LABELS},
     "step_of": frozenset({"number", "count"}),
+    "step_paused": frozenset({"number", "count"}),
+    "faq_heading": frozenset({"name"}),
     "countdown_label": frozenset({"seconds"}),
 }
 
@@ -424,12 +427,12 @@ def _load(parsed: dict[str, Any], locale: str, compiled: bool = False) -> Conten
     texts, facts = local.texts, local.facts.placeholders()
     by_id = {routine.id: routine for routine in texts.routines}
     gentle = [routine.name for routine in texts.routines if routine.suits_spine_condition]
-    choices = texts.templates["choices"]
+    more, last = texts.templates["choices_next"], texts.templates["choices"]
     fill = _LeaveTurnFields(
-        routine_names=join_choices(choices, [routine.name for routine in texts.routines]),
+        routine_names=join_choices(more, last, [routine.name for routine in texts.routines]),
         default_routine=by_id[default].name,
         gentle_routine=gentle[0],
-        gentle_names=join_choices(choices, gentle),
+        gentle_names=join_choices(more, last, gentle),
         **facts,
     )
     return Content(

@@ -140,9 +140,10 @@ class Content:
     screen: ScreenText
     #: How numbers are said ("step three of five").
     numbers: NumberWords
+    #: The locale's emergency number and urgent route (``locales/<locale>.yaml: facts``).
+    facts: LocaleFacts
     #: The locale this bundle speaks, e.g. ``en-GB``.
     locale: str = DEFAULT_LOCALE
-    facts: LocaleFacts = LocaleFacts("US", "911", "nine one one", "see a doctor")
     #: Speech engine name -> its accent for this locale (``gtts`` -> the Google domain).
     voice: Mapping[str, str] = field(default_factory=dict)
 
@@ -200,8 +201,7 @@ class Content:
         index = turn % len(wordings)
         text = wordings[index]
         if has_turn_fields(text):
-            filled = text.format(**values)
-            return Line(filled[:1].upper() + filled[1:])  # "Fifteen more seconds."
+            return Line(capitalised(text.format(**values)))  # "Fifteen more seconds."
         return Line(text, cue=prompt_cue(key, index))
 
     @property
@@ -213,6 +213,9 @@ class Content:
         return self.templates["step_card"].format(
             number=index + 1, count=len(routine.steps), title=step.title
         )
+
+    def faq_card_title(self, entry: FaqEntry) -> str:
+        return capitalised(self.templates["faq_card"].format(name=entry.name))
 
     def hold_text(self, seconds: int) -> str:
         """The hold, written (a card): digits rather than words."""
@@ -288,11 +291,20 @@ def prompt_cue(key: str, index: int) -> str:
     return f"prompt.{key}" if index == 0 else f"prompt.{key}.{index + 1}"
 
 
-def join_choices(template: str, names: list[str]) -> str:
-    """The names as one spoken list, ended by ``template`` (``"{items}, or {last}"``)."""
+def join_choices(more: str, last: str, names: list[str]) -> str:
+    """The names as one spoken list: ``more`` (``"{items}, {next}"``) adds each name but the
+    last, ``last`` (``"{items}, or {last}"``) ends it."""
     if len(names) < 2:
         return "".join(names)
-    return template.format(items=", ".join(names[:-1]), last=names[-1])
+    items = names[0]
+    for name in names[1:-1]:
+        items = more.format(items=items, next=name)
+    return last.format(items=items, last=names[-1])
+
+
+def capitalised(text: str) -> str:
+    """The first letter in capitals, the rest as written ("GP", not "Gp")."""
+    return text[:1].upper() + text[1:]
 
 
 def language_of(locale: str | None) -> str:

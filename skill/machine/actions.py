@@ -206,7 +206,7 @@ def _answer(ctx: Ctx, topic: str | None) -> tuple[Line, Card]:
     if entry is None:
         line = _p(ctx, P.FAQ_UNKNOWN)
         return line, Card(ctx.content.card_title, line.text)
-    return ctx.content.faq_line(entry), Card(entry.name.capitalize() + "?", entry.answer)
+    return ctx.content.faq_line(entry), Card(ctx.content.faq_card_title(entry), entry.answer)
 
 
 # Safety.
