@@ -376,8 +376,28 @@ def test_hosted_cues_are_shown(audio_dir):
     base = ["--audio-base-url", "https://cdn.example/audio", "--audio-dir", str(audio_dir)]
     result = run_chat(*base, input="open workout planner\nquit\n")
     assert result.exit_code == 0, result.output
-    assert "Alexa: [cue: prompt-welcome_first.mp3] [cue: prompt-disclaimer.mp3]" in result.output
-    assert "  cues: prompt-welcome_first.mp3, prompt-disclaimer.mp3," in result.output
+    said = "Alexa: [cue: en-US/prompt.welcome_first] [cue: en-US/prompt.disclaimer]"
+    assert said in result.output
+    assert "  cues: en-US/prompt.welcome_first, en-US/prompt.disclaimer," in result.output
+
+
+def test_hosted_cues_are_shown_by_their_locale_s_ids(audio_dir):
+    """en-GB's own chest-pain cue, and the base's file under en-GB's id where they share it."""
+    base = ["--audio-base-url", "https://cdn.example/audio", "--audio-dir", str(audio_dir)]
+    lines = "open workout planner\nI have chest pain\nquit\n"
+    result = run_chat(*base, "--locale", "en-GB", input=lines)
+    assert result.exit_code == 0, result.output
+    assert "  cues: en-GB/prompt.welcome_first, en-GB/prompt.disclaimer," in result.output
+    assert "Alexa: [cue: en-GB/prompt.chest_pain]" in result.output
+    assert "en-US/" not in result.output
+
+
+def test_play_plays_the_locale_s_own_cue_files(audio_dir, played):
+    lines = "open workout planner\nI have chest pain\nquit\n"
+    result = run_chat("--play", "--audio-dir", str(audio_dir), "--locale", "en-GB", input=lines)
+    assert result.exit_code == 0, result.output
+    assert played()[0] == "prompt-welcome_first.mp3"  # en-GB says it as en-US does: one file
+    assert "prompt-chest_pain-en-GB.mp3" in played()
 
 
 def test_scripts_match_the_words_of_hosted_cues(audio_dir):
@@ -393,16 +413,21 @@ def test_without_a_manifest_cues_are_spoken_as_text(tmp_path):
     assert "Alexa: Welcome to Workout Planner." in result.output
 
 
-def test_play_uses_the_first_player_found(audio_dir, tmp_path, monkeypatch):
+@pytest.fixture
+def played(tmp_path, monkeypatch):
+    """The only player found is a script that notes the files it is given; returns them."""
     log = tmp_path / "played.txt"
     player = tmp_path / "fakeplay"
     player.write_text(f'#!/bin/sh\necho "$1" >> {log}\n', encoding="utf-8")
     player.chmod(0o755)
     monkeypatch.setattr(play_module, "PLAYERS", ((str(player),),))
+    return lambda: [Path(line).name for line in log.read_text(encoding="utf-8").split()]
+
+
+def test_play_uses_the_first_player_found(audio_dir, played):
     result = run_chat("--play", "--audio-dir", str(audio_dir), input="open workout planner\nquit\n")
     assert result.exit_code == 0, result.output
-    played = [Path(line).name for line in log.read_text(encoding="utf-8").split()]
-    assert played[:2] == ["prompt-welcome_first.mp3", "prompt-disclaimer.mp3"]
+    assert played()[:2] == ["prompt-welcome_first.mp3", "prompt-disclaimer.mp3"]
 
 
 def test_play_without_a_player_says_so(audio_dir, monkeypatch):

@@ -48,17 +48,25 @@ CONSOLE_USER_ID = "amzn1.ask.account.workout-planner-console"
 QUIT = frozenset({"quit", "/quit"})
 
 
-def cue_texts(audio_dir: Path) -> tuple[dict[str, str], str | None]:
-    """File name -> words of each cue in the manifest, and a note when it can't be read."""
+#: File name -> words, and locale -> file name -> cue id: what the console shows of cues.
+CueBook = tuple[dict[str, str], dict[str, dict[str, str]]]
+
+
+def cue_book(audio_dir: Path) -> tuple[CueBook, str | None]:
+    """What the manifest says of each cue file (its words, and the cue id it plays in each
+    locale), and a note when it can't be read."""
     try:
-        from skill.audio.manifest import load_manifest
+        from skill.audio.manifest import load_manifest, split_key
 
         manifest = load_manifest(audio_dir / "manifest.json")
     except FileNotFoundError:
-        return {}, f"no {audio_dir / 'manifest.json'}: cues are spoken as text"
+        return ({}, {}), f"no {audio_dir / 'manifest.json'}: cues are spoken as text"
     except (ImportError, OSError, ValueError) as exc:
-        return {}, f"audio manifest unusable ({exc}): cues are spoken as text"
-    return {name: found.text for name, found in manifest.files.items()}, None
+        return ({}, {}), f"audio manifest unusable ({exc}): cues are spoken as text"
+    ids: dict[str, dict[str, str]] = {}
+    for key, name in manifest.cues.items():
+        ids.setdefault(split_key(key)[0], {})[name] = key
+    return ({name: found.text for name, found in manifest.files.items()}, ids), None
 
 
 def format_exchange(exchange: Exchange, *, show_intent: bool = False) -> list[str]:
@@ -78,7 +86,7 @@ def format_exchange(exchange: Exchange, *, show_intent: bool = False) -> list[st
     if heard.card_title or heard.card_text:
         lines.append(f"  card: [{heard.card_title}] {heard.card_text}")
     if heard.cues:
-        lines.append("  cues: " + ", ".join(Path(cue).name for cue in heard.cues))
+        lines.append("  cues: " + ", ".join(heard.cue_names))
     if heard.shown:
         lines.append(f"  screen ({heard.shown.document}):")
         lines.extend(f"    {line}" for line in heard.shown.lines)
@@ -211,7 +219,7 @@ def chat(
         # Only hosted cues become <audio>; point the skill at the local files to hear them.
         # With no player to hear them, the replies keep their words instead of cue names.
         settings = dataclasses.replace(settings, audio_base_url=audio_dir.resolve().as_uri())
-    texts, manifest_note = cue_texts(audio_dir)
+    cues, manifest_note = cue_book(audio_dir)
     skill_id = skill_id or settings.skill_id or DEFAULT_SKILL_ID
 
     def connect() -> Channel:
@@ -224,7 +232,7 @@ def chat(
         person = (lambda: user_id) if user_id else (lambda: f"amzn1.ask.account.{uuid.uuid4().hex}")
         raise SystemExit(
             _run_scripts(
-                scripts, connect, resolvers, skill_id, person, texts, screen=screen, locale=locale
+                scripts, connect, resolvers, skill_id, person, cues, screen=screen, locale=locale
             )
         )
 
@@ -237,7 +245,7 @@ def chat(
     session = AlexaSession(
         skill_id=skill_id, user_id=user_id or CONSOLE_USER_ID, screen=screen, locale=locale
     )
-    console = Console(channel, resolvers(locale), session, texts)
+    console = Console(channel, resolvers(locale), session, *cues)
     click.echo('Workout Planner console. Say "open workout planner" (or press Enter) to begin;')
     click.echo('"quit" or Ctrl-D to end.')
     for note in [*channel.notes, *notes]:
@@ -312,7 +320,7 @@ def _run_scripts(
     resolvers: Callable[[str], Resolver],
     skill_id: str,
     person: Callable[[], str],
-    texts: dict[str, str],
+    cues: CueBook,
     *,
     screen: bool = False,
     locale: str = DEFAULT_LOCALE,
@@ -332,7 +340,7 @@ def _run_scripts(
             session = AlexaSession(
                 skill_id=skill_id, user_id=person(), screen=screen, locale=speaks
             )
-            console = Console(channel, resolvers(speaks), session, texts)
+            console = Console(channel, resolvers(speaks), session, *cues)
             result = run_script(script, console, resolvers)
         except ChannelError as exc:
             click.echo(f"error: {path}: {exc}", err=True)

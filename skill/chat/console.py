@@ -51,11 +51,14 @@ class Console:
         resolver: Resolver,
         session: AlexaSession | None = None,
         cue_texts: Mapping[str, str] | None = None,
+        cue_ids: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
+        """``cue_texts``: file name -> words; ``cue_ids``: locale -> file name -> cue id."""
         self.channel = channel
         self.resolver = resolver
         self.session = session or AlexaSession()
         self.cue_texts = dict(cue_texts or {})
+        self.cue_ids = dict(cue_ids or {})
         self._last: Heard | None = None
         self._silences = 0
 
@@ -119,7 +122,8 @@ class Console:
         request = str(envelope["request"]["type"])
         response = self.channel.send(envelope)
         self.session.absorb(response)
-        heard = Heard.from_response(response, self.cue_texts)
+        ids = self.cue_ids.get(self.session.locale)  # a file plays one cue id in each locale
+        heard = Heard.from_response(response, self.cue_texts, ids)
         self._silences = 0
         self._last = heard
         return Exchange(said, resolution, request, heard)

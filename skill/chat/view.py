@@ -24,15 +24,20 @@ def _ssml(response: Mapping[str, Any] | None) -> str:
     return str(speech.get("ssml") or speech.get("text") or "")
 
 
-def plain(ssml: str, cue_texts: Mapping[str, str] | None = None) -> str:
-    """SSML as text. Each ``<audio>`` is ``[cue: name]``, or the cue's words from ``cue_texts``
-    (file name -> text) when given and known."""
+def plain(
+    ssml: str,
+    cue_texts: Mapping[str, str] | None = None,
+    cue_ids: Mapping[str, str] | None = None,
+) -> str:
+    """SSML as text. Each ``<audio>`` is ``[cue: id]``, its cue id in the reply's locale from
+    ``cue_ids`` (file name -> ``en-GB/prompt.x``) or else its file name; or the cue's words from
+    ``cue_texts`` (file name -> text) when given and known."""
 
     def cue(found: re.Match[str]) -> str:
         name = cue_name(html.unescape(found.group(2)))
         if cue_texts is not None and name in cue_texts:
             return f" {cue_texts[name]} "
-        return f" [cue: {name}] "
+        return f" [cue: {(cue_ids or {}).get(name, name)}] "
 
     text = _TAG.sub(" ", _AUDIO.sub(cue, ssml))
     return " ".join(html.unescape(text).split())
@@ -116,10 +121,16 @@ class Heard:
     words: str
     #: What the screen shows, when the device has one and the reply carries a document.
     shown: Shown | None = None
+    #: What the console calls each cue the speech plays: its cue id in the reply's locale
+    #: (``en-GB/prompt.chest_pain``) where the manifest names it, else its file name.
+    cue_names: tuple[str, ...] = ()
 
     @classmethod
     def from_response(
-        cls, envelope: Mapping[str, Any], cue_texts: Mapping[str, str] | None = None
+        cls,
+        envelope: Mapping[str, Any],
+        cue_texts: Mapping[str, str] | None = None,
+        cue_ids: Mapping[str, str] | None = None,
     ) -> Heard:
         response = envelope.get("response") or {}
         speech_ssml = _ssml(response)
@@ -140,16 +151,19 @@ class Heard:
             )
             if part
         )
+        cues = tuple(html.unescape(m.group(2)) for m in _AUDIO.finditer(speech_ssml))
+        names = tuple(cue_name(url) for url in cues)
         return cls(
-            speech=plain(speech_ssml),
-            reprompt=plain(reprompt_ssml),
+            speech=plain(speech_ssml, cue_ids=cue_ids),
+            reprompt=plain(reprompt_ssml, cue_ids=cue_ids),
             card_title=title,
             card_text=text,
-            cues=tuple(html.unescape(m.group(2)) for m in _AUDIO.finditer(speech_ssml)),
+            cues=cues,
             # Alexa keeps the session open only on an explicit false.
             ended=response.get("shouldEndSession") is not False,
             words=words,
             shown=shown,
+            cue_names=tuple((cue_ids or {}).get(name, name) for name in names),
         )
 
     def contains(self, phrase: str) -> bool:
