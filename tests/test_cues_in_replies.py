@@ -4,6 +4,7 @@ routine stays within Alexa's response limits when it plays them."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import pytest
@@ -69,6 +70,25 @@ def test_every_locale_plays_its_own_emergency_cue(locale) -> None:
     dialogue = Dialogue(skill, AlexaSession(locale=locale))
     said = dialogue.say("ChestPainIntent")
     assert f'<audio src="{BASE_URL}/{entry.file}"/>' in said.response["outputSpeech"]["ssml"]
+
+
+def test_an_old_manifest_is_refused_and_replies_speak_their_words(tmp_path, caplog) -> None:
+    """Version 1 keyed en-US's cues without a locale: the skill names it and speaks text."""
+    entry = {"file": "prompt-chest_pain-2dff2e5798c5.mp3", "text": "x", "duration_seconds": 5}
+    old = {"version": 1, "cues": {"prompt.chest_pain": entry}}
+    (tmp_path / "manifest.json").write_text(json.dumps(old), encoding="utf-8")
+    settings = Settings(audio_base_url=BASE_URL, audio_dir=tmp_path)
+    with caplog.at_level(logging.WARNING, logger="skill.factory"):
+        skill = build_skill(settings=settings)
+    [record] = [
+        r for r in caplog.records if r.getMessage() == "audio manifest unusable; speaking text"
+    ]
+    assert record.error.startswith(
+        f"{tmp_path / 'manifest.json'}: field 'version' must be 2, got 1 "
+    )
+    said = Dialogue(skill, AlexaSession(locale="en-GB")).say("ChestPainIntent")
+    ssml = said.response["outputSpeech"]["ssml"]
+    assert "<audio" not in ssml and "nine nine nine" in ssml
 
 
 @pytest.fixture
