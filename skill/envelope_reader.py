@@ -31,6 +31,8 @@ _DICT = re.compile(r"dict\(([^,]*), (.*)\)")
 
 def _primitive(kind: type) -> Read:
     def read(payload: Any) -> Any:
+        if type(payload) is kind:  # what JSON gave is already the type: nothing to cast
+            return payload
         try:
             return kind(payload)
         except TypeError:  # as the SDK: a value it cannot cast is kept as it came

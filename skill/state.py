@@ -84,11 +84,9 @@ class SessionState:
         return self.state in ROUTINE_STATES and self.routine_id is not None
 
     def to_attributes(self) -> dict[str, Any]:
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values = ((name, getattr(self, name)) for name in _SESSION_FIELDS)
         # Plain JSON values: enums as their strings.
-        return {
-            ATTRIBUTE_KEY: {k: v.value if isinstance(v, StrEnum) else v for k, v in values.items()}
-        }
+        return {ATTRIBUTE_KEY: {k: v.value if isinstance(v, StrEnum) else v for k, v in values}}
 
     @classmethod
     def from_attributes(cls, attributes: Mapping[str, Any] | None) -> SessionState:
@@ -130,6 +128,10 @@ class SessionState:
             aside=aside,
             held=raw.get("held", False) is True,
         )
+
+
+#: Read once: ``dataclasses.fields`` is not free on every turn.
+_SESSION_FIELDS = tuple(f.name for f in fields(SessionState))
 
 
 def _count(value: Any) -> bool:

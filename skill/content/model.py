@@ -283,7 +283,7 @@ _FIELD = re.compile(r"\{(\w+)\}")
 
 
 def has_turn_fields(text: str) -> bool:
-    return any(name in TURN_FIELDS for name in _FIELD.findall(text))
+    return "{" in text and any(name in TURN_FIELDS for name in _FIELD.findall(text))
 
 
 def prompt_cue(key: str, index: int) -> str:

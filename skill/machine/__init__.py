@@ -44,6 +44,8 @@ def _opening(memory: Memory, content: Content) -> SessionState:
 
 def _forget_the_last_reply(session: SessionState) -> SessionState:
     """What only the last reply stood for (an offer, an aside) lapses with the next turn."""
+    if session.offered_routine_id is None and session.aside is None and session.faq_topic is None:
+        return session  # most turns: nothing to forget, and replace() is not free
     return replace(session, offered_routine_id=None, aside=None, faq_topic=None)
 
 

@@ -20,6 +20,10 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 }
 
 
+# Made once: json.dumps with options builds a new encoder for every line.
+_ENCODER = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":"))
+
+
 class JsonFormatter(logging.Formatter):
     """Formats a record as a single line of JSON: ts, level, logger, msg, extras, exc."""
 
@@ -40,7 +44,7 @@ class JsonFormatter(logging.Formatter):
         elif record.exc_text:
             entry["exc"] = record.exc_text
         # default=str: an odd extra value must never cost the log line.
-        return json.dumps(entry, default=str, ensure_ascii=False, separators=(",", ":"))
+        return _ENCODER.encode(entry)
 
 
 def configure_logging(level: int | str = logging.INFO, stream: TextIO | None = None) -> None:

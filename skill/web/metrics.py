@@ -43,6 +43,8 @@ class PrometheusMetrics:
 
         self.registry = CollectorRegistry(auto_describe=True)
         self._series: dict[str, Any] = {}
+        #: (metric, label values) -> its child: ``labels()`` validates and locks on every call.
+        self._children: dict[tuple[str, tuple[str, ...]], Any] = {}
         for metric in ALL:
             name, labels = PREFIX + metric.name, metric.labels
             if metric.buckets:
@@ -55,8 +57,13 @@ class PrometheusMetrics:
                 )
 
     def _child(self, metric: Metric, labels: Mapping[str, str]) -> Any:
-        series = self._series[metric.name]
-        return series.labels(**labels) if metric.labels else series
+        key = (metric.name, tuple(labels[name] for name in metric.labels))
+        child = self._children.get(key)
+        if child is None:
+            series = self._series[metric.name]
+            # Label values come from closed sets (skill.metrics), so this stays small.
+            child = self._children[key] = series.labels(**labels) if metric.labels else series
+        return child
 
     def count(self, metric: Metric, labels: Mapping[str, str], amount: int = 1) -> None:
         try:
