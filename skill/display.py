@@ -16,13 +16,11 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_supported_interfaces, is_request_type
 from ask_sdk_model import Response
 
-from skill.apl import document
-from skill.screen import Screen, touch_turn
-
 if TYPE_CHECKING:
     from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 
     from skill.handlers import Conversation
+    from skill.screen import Screen
 
 log = logging.getLogger("skill.display")
 
@@ -46,6 +44,8 @@ def has_screen(handler_input: HandlerInput) -> bool:
 
 def render_directive(screen: Screen) -> RenderDocumentDirective | None:
     """The RenderDocument directive for ``screen``; None when it would break the size limit."""
+    from skill.apl import document  # screens only: a voice-only start never loads them
+
     doc = document(screen.document)
     size = len(json.dumps([doc, screen.datasources], separators=(",", ":")).encode("utf-8"))
     if size > MAX_DIRECTIVE_BYTES:
@@ -72,6 +72,8 @@ class TouchHandler(AbstractRequestHandler):
         return is_request_type(USER_EVENT)(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
+        from skill.screen import touch_turn
+
         request: Any = handler_input.request_envelope.request
         memory = self.conversation.keeper.memory(handler_input)
         content = self.conversation.content_for(handler_input)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
@@ -31,9 +31,11 @@ from skill.display import has_screen, render_directive
 from skill.intents import INTENT_EVENTS, ROUTINE_SLOT, TOPIC_SLOT, faq_intents
 from skill.machine import Effect, Event, Outcome, Turn, advance
 from skill.reply import Card, Reply
-from skill.screen import Screen, screen_for
 from skill.speech import SpeechRenderer
 from skill.state import Memory, SessionState
+
+if TYPE_CHECKING:
+    from skill.screen import Screen
 
 log = logging.getLogger("skill.handlers")
 
@@ -168,6 +170,8 @@ class Conversation:
         speech = self.speech.for_locale(content.locale)
         screen = None
         if has_screen(handler_input):
+            from skill.screen import screen_for  # screens only: voice-only starts skip it
+
             screen = screen_for(
                 outcome.session, outcome.reply, turn.event, content, speech.cue_seconds
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from skill.content import Content
-from skill.content.samples import faq_intent_name
+from skill.content.keys import faq_intent_name  # not samples: the grammar loads for the model only
 from skill.machine.events import Event
 
 #: Every intent the skill handles. A test checks it against every interaction_model/<locale>.json.

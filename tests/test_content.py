@@ -287,11 +287,11 @@ def test_a_normal_start_does_not_import_yaml() -> None:
 def test_a_normal_start_leaves_the_template_syntax_to_the_compiled_copy(tmp_path, monkeypatch):
     # render_compiled checked every template before writing the copy; a start from a current
     # copy parses none of them, and a changed source is checked in full again.
-    from skill.content import loader
+    from skill.content import grammar
 
     parsed: list[str] = []
-    real = loader.check_syntax
-    monkeypatch.setattr(loader, "check_syntax", lambda text: parsed.append(text) or real(text))
+    real = grammar.check_syntax
+    monkeypatch.setattr(grammar, "check_syntax", lambda text: parsed.append(text) or real(text))
     load_content_from(CONTENT_DIR)
     assert parsed == []
     target = tmp_path / "content"

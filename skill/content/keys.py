@@ -9,6 +9,11 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+def faq_intent_name(topic_id: str) -> str:
+    """The intent of one FAQ topic: ``crack_safety`` -> ``FaqCrackSafetyIntent``."""
+    return "Faq" + "".join(part.capitalize() for part in topic_id.split("_")) + "Intent"
+
+
 class P(StrEnum):
     """A prompt key (``P.MENU`` is the ``menu`` prompt)."""
 

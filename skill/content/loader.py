@@ -19,7 +19,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from skill.content.grammar import GrammarError, check_syntax, slots_in
 from skill.content.keys import P
 from skill.content.locales import Library
 from skill.content.model import (
@@ -347,6 +346,8 @@ def _check_templates(
 ) -> None:
     """Every template parses, names only known phrases and slots (expanding waits for
     `workout-planner model`, so a start stays cheap)."""
+
+    from skill.content.grammar import GrammarError, check_syntax, slots_in  # only when checking
 
     def check(reader: _Reader, where: str, template: str) -> None:
         try:

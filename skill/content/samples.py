@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from skill.content.grammar import Grammar, GrammarError
+from skill.content.keys import faq_intent_name
 from skill.content.loader import ContentError
 from skill.content.model import Content
 
@@ -48,11 +49,6 @@ LIMITS = ModelLimits()
 
 class SampleCollision(ContentError):
     """The same expanded sample in two intents."""
-
-
-def faq_intent_name(topic_id: str) -> str:
-    """The intent of one FAQ topic: ``crack_safety`` -> ``FaqCrackSafetyIntent``."""
-    return "Faq" + "".join(part.capitalize() for part in topic_id.split("_")) + "Intent"
 
 
 def intent_templates(content: Content) -> dict[str, tuple[str, ...]]:
