@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from skill.content import ContentError
-from skill.content.loader import CONTENT_DIR, load_content_from, render_compiled
+from skill.content.loader import load_content_from, render_compiled
 from skill.envelopes import AlexaSession
 from skill.factory import build_skill
 from skill.settings import Settings
+from tests.support.content import copy_content
+from tests.support.content import edit_yaml as edit
 from tests.support.dialogue import Dialogue
 
 CARDINALS = [
@@ -93,16 +93,7 @@ def test_every_number_up_to_999_has_distinct_words(content) -> None:
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    return target
-
-
-def edit(directory: Path, name: str, change: Any) -> None:
-    path = directory / name
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data))
+    return copy_content(tmp_path)
 
 
 def _drop(table: str, number: int) -> Any:

@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from skill.content import ContentError, load_content
-from skill.content.loader import CONTENT_DIR, load_content_from, render_compiled
+from skill.content.loader import load_content_from, render_compiled
+from tests.support.content import copy_content
+from tests.support.content import edit_yaml as edit
 
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     """A copy of the bundled content (YAML and compiled copy) to break."""
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    return target
-
-
-def edit(directory: Path, name: str, change: Any) -> None:
-    path = directory / name
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data))
+    return copy_content(tmp_path)
 
 
 def test_an_overlay_changes_only_what_it_names(copy: Path) -> None:

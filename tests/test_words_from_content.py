@@ -8,22 +8,21 @@ reprompt, card or screen then carries a lower-case letter: one could only have c
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skill.content import Content
-from skill.content.loader import CONTENT_DIR, load_content_from
+from skill.content.loader import load_content_from
 from skill.envelopes import AlexaSession
 from skill.factory import build_skill
 from skill.intents import INTENT_EVENTS
 from skill.settings import Settings
+from tests.support.content import copy_content, edit_yaml
 from tests.support.dialogue import Dialogue, Said
 
 _PLACEHOLDER = re.compile(r"(\{\w*\})")
@@ -60,13 +59,6 @@ def _shout_fields(entry: dict[str, Any], fields: tuple[str, ...]) -> None:
             entry[field] = shout(entry[field])
 
 
-def _shouted(directory: Path, name: str, change: Any) -> None:
-    path = directory / name
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
-
-
 def _routines(data: dict[str, Any]) -> None:
     for routine in data["routines"]:
         _shout_fields(routine, ("name", "summary"))
@@ -95,8 +87,7 @@ def _facts(data: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def shouting(tmp_path_factory: pytest.TempPathFactory) -> Content:
-    target = tmp_path_factory.mktemp("content") / "content"
-    shutil.copytree(CONTENT_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    target = copy_content(tmp_path_factory.mktemp("shouting"))
     for name, change in (
         ("routines.yaml", _routines),
         ("faq.yaml", _faq),
@@ -105,7 +96,7 @@ def shouting(tmp_path_factory: pytest.TempPathFactory) -> Content:
         ("numbers.yaml", _numbers),
         ("locales/en-US.yaml", _facts),
     ):
-        _shouted(target, name, change)
+        edit_yaml(target, name, change)
     return load_content_from(target, "en-US")
 
 
@@ -255,14 +246,13 @@ def test_any_conversation_speaks_only_content(shouting: Content, turns) -> None:
 
 def test_an_overlay_sets_the_punctuation_the_code_used_to(tmp_path: Path) -> None:
     """List commas, a question's card title and heading, the paused step's subtitle."""
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    target = copy_content(tmp_path)
 
     def change(data: dict[str, Any]) -> None:
         data["templates"] = {"choices_next": "{items} ; {next}", "faq_card": "Q: {name}"}
         data["screen"] = {"step_paused": "{number}/{count} (paused)", "faq_heading": "{name}!"}
 
-    _shouted(target, "locales/en-GB.yaml", change)
+    edit_yaml(target, "locales/en-GB.yaml", change)
     britain = load_content_from(target, "en-GB")
     assert (
         "upper back ; stretching ; self massage, or shoulder release" in britain.prompts["menu"][0]
