@@ -91,13 +91,9 @@ def test_an_old_manifest_is_refused_and_replies_speak_their_words(tmp_path, capl
     assert "<audio" not in ssml and "nine nine nine" in ssml
 
 
-@pytest.fixture
-def hosted(content) -> Dialogue:
-    settings = Settings(audio_base_url=BASE_URL)
-    return Dialogue(build_skill(content=content, settings=settings), AlexaSession())
-
-
-def within_limits(said: Said, durations: dict[str, float]) -> None:
+def within_limits(said: Said, durations: dict[str, float]) -> set[str]:
+    """The reply keeps Alexa's limits; returns the cue files it plays."""
+    played = set()
     assert len(json.dumps(said.raw).encode()) <= 120 * 1024
     for key, budget in (("outputSpeech", 240.0), ("reprompt", 90.0)):
         node = said.response.get(key, {})
@@ -106,24 +102,41 @@ def within_limits(said: Said, durations: dict[str, float]) -> None:
         files = re.findall(r'<audio src="' + re.escape(BASE_URL) + r'/([^"]+)"', ssml)
         assert len(files) <= 5
         assert sum(durations[f] for f in files) <= budget
+        played.update(files)
+    return played
 
 
+@pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize(
     "routine", ["upper_back", "stretching", "self_massage", "shoulder_release"]
 )
-def test_every_reply_of_a_whole_routine_plays_cues_within_limits(hosted, content, routine) -> None:
-    files = load_manifest(DEFAULT_AUDIO_DIR / "manifest.json").files
-    durations = {name: described.duration_seconds for name, described in files.items()}
+def test_every_reply_of_a_whole_routine_plays_cues_within_limits(locale, routine) -> None:
+    from skill.content import load_content
+
+    manifest = load_manifest(DEFAULT_AUDIO_DIR / "manifest.json")
+    durations = {name: described.duration_seconds for name, described in manifest.files.items()}
+    hosted = Dialogue(
+        build_skill(settings=Settings(audio_base_url=BASE_URL)), AlexaSession(locale=locale)
+    )
     replies = [hosted.launch(), hosted.say("StartRoutineIntent", routine=(routine, routine))]
     replies.append(hosted.say("AMAZON.NoIntent"))
-    for _ in content.routine(routine).steps:
+    replies.append(hosted.say("FaqIntent", topic=("see a doctor", "see_doctor")))
+    for _ in load_content(locale).routine(routine).steps:
         replies.append(hosted.say("FaqIntent", topic=("risks", "risks")))
         replies.append(hosted.say("AMAZON.RepeatIntent"))
         replies.append(hosted.say("AMAZON.HelpIntent"))
         replies.append(hosted.say("AMAZON.NextIntent"))
     replies.append(hosted.say("PainIntent"))
     replies.append(hosted.say("AMAZON.StopIntent"))
+    played = set()
     for said in replies:
-        within_limits(said, durations)
+        played |= within_limits(said, durations)
     step_reply = replies[2].response["outputSpeech"]["ssml"]
     assert step_reply.count("<audio") >= 2  # the intro and the step play as cues
+    # Only this locale's cue ids play: its own files where it words a line its own way.
+    mine = {name for key, name in manifest.cues.items() if key.startswith(f"{locale}/")}
+    assert played <= mine
+    doctor = manifest[f"{locale}/faq.see_doctor"].file
+    assert doctor in played and (doctor == manifest["en-US/faq.see_doctor"].file) == (
+        locale == "en-US"
+    )
