@@ -196,9 +196,14 @@ def chat(
     --script FILE runs a scripted conversation and checks the replies (exit 0 when all pass,
     1 on a mismatch, 2 for a malformed script):
       # a comment
+      @ locale en-GB
       > open workout planner
       < Welcome to Workout Planner
       ! Step one
+      > I have chest pain
+      < Call {emergency_number_said} right away
+
+    A script's "@ locale" line wins over --locale; "{...}" are the locale's facts.
 
     \b
     --screen is an Echo Show: under each reply it prints what the screen shows and what it
