@@ -172,16 +172,21 @@ class ModelReader:
         types: dict[str, str] = cls.deserialized_types  # type: ignore[attr-defined]
         names: dict[str, str] = {**{k: k for k in types}, **getattr(cls, "attribute_map", {})}
         #: JSON name -> (attribute, reader); a payload names far fewer fields than a model has.
-        plan = {names[name]: (name, self._lazy(kind)) for name, kind in types.items()}
+        #: Resolved on first use, not here: models refer to each other (even to themselves), and
+        #: this reader is registered before its fields'. Whole or not at all, for threads.
+        plans: list[dict[str, tuple[str, Read]]] = []
 
         def read(payload: Any) -> Any:
+            if not plans:
+                plans.append({names[n]: (n, self.reader(kind)) for n, kind in types.items()})
+            plan = plans[0]
             model = cls()
             for json_name, value in payload.items():
                 field = plan.get(json_name)
                 if field is None:  # as the SDK: an unknown field is kept as it came
                     setattr(model, json_name, value)
                 else:
-                    setattr(model, field[0], field[1](value))
+                    setattr(model, field[0], None if value is None else field[1](value))
             return model
 
         self._readers[key] = read

@@ -93,10 +93,13 @@ def _carry(memory: Memory) -> dict[str, object]:
     return values
 
 
+_MEMORY_NAMES = frozenset(_MEMORY_FIELDS)
+
+
 def _carried(attributes: object) -> Memory | None:
     """The memory an earlier request of this session left; ``None`` if absent or odd."""
     raw = attributes.get(MEMORY_KEY) if isinstance(attributes, dict) else None
-    if not isinstance(raw, dict) or set(raw) != set(_MEMORY_FIELDS):
+    if not isinstance(raw, dict) or raw.keys() != _MEMORY_NAMES:
         return None
     if not all(type(raw[name]) in kinds for name, kinds in _MEMORY_FIELDS.items()):
         return None

@@ -50,6 +50,8 @@ AUDIO_MAX_AGE_S = 365 * 24 * 3600
 _LOG_FIELD_CHARS = 128
 _EXTENSION = "workout_planner"
 _SIGNATURE_HEADERS = ("SignatureCertChainUrl", "Signature-256")
+#: The same headers as the WSGI environ names them (PEP 3333): read there, not through Headers.
+_SIGNATURE_ENVIRON = tuple((h, "HTTP_" + h.upper().replace("-", "_")) for h in _SIGNATURE_HEADERS)
 
 bp = Blueprint("skill", __name__)
 
@@ -231,8 +233,8 @@ def _too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
 
 def _signature_headers() -> dict[str, str]:
     # A plain dict: werkzeug's Headers is case-insensitive but not typed as a Mapping.
-    found = ((name, request.headers.get(name)) for name in _SIGNATURE_HEADERS)
-    return {name: value for name, value in found if value is not None}
+    environ = request.environ
+    return {name: environ[key] for name, key in _SIGNATURE_ENVIRON if key in environ}
 
 
 def describe(envelope: Mapping[str, Any]) -> dict[str, str | None]:
