@@ -3,11 +3,11 @@
 The machine's actions say what the next session must know as effects (``skill.machine.Effect``);
 the keeper folds them into the stored ``Progress`` and writes it durably only when one of them
 decides the next session (:data:`DURABLE`): a pain stop or red flag, a finished routine, the
-screening answer, a routine left or declined, a deletion. Between those moments the step lives
-in the session attributes: ``STEP_REACHED`` changes nothing on disk by itself, and a session
-that ends mid-routine without the skill ending it (a timeout after the reprompt, another skill,
-an error) arrives as a ``SessionEndedRequest`` whose session attributes carry the step, folded
-as ``ROUTINE_LEFT`` (see :meth:`StoredProgress.apply`).
+screening answer, the disclaimer heard, a routine left or declined, a deletion. Between those
+moments the step lives in the session attributes: ``STEP_REACHED`` changes nothing on disk by
+itself, and a session that ends mid-routine without the skill ending it (a timeout after the
+reprompt, another skill, an error) arrives as a ``SessionEndedRequest`` whose session attributes
+carry the step, folded as ``ROUTINE_LEFT`` (see :meth:`StoredProgress.apply`).
 
 Nothing else is stored (no symptoms, no free text). A store that fails or a corrupt record never
 costs the person a reply: they are treated as new.
@@ -59,6 +59,7 @@ FOLDS: dict[Effect, Fold] = {
     Effect.ROUTINE_LEFT: _at_step,
     Effect.ROUTINE_FINISHED: lambda p, s, now: p.with_completion(now.date()),
     Effect.PAIN_STOP: lambda p, s, now: p.with_pain_stop(now),
+    Effect.DISCLAIMER_HEARD: lambda p, s, now: replace(p, disclaimer_heard=True),
 }
 #: Effects that decide the next session: a turn with one is written before the reply.
 DURABLE = frozenset(FOLDS) - {Effect.STEP_REACHED} | {Effect.DELETE_DATA}
@@ -84,6 +85,7 @@ _MEMORY_FIELDS: dict[str, tuple[type, ...]] = {
     "unfinished_step_index": (int,),
     "pain_last_time": (bool,),
     "sessions_this_week": (int,),
+    "disclaimer_heard": (bool,),
 }
 
 
@@ -177,6 +179,7 @@ class StoredProgress:
             unfinished_step_index=progress.step_index,
             pain_last_time=progress.stopped_for_pain,
             sessions_this_week=progress.sessions_this_week(self.clock().date()),
+            disclaimer_heard=progress.disclaimer_heard,
         )
 
     @staticmethod

@@ -42,6 +42,7 @@ class Progress:
     completed_dates: tuple[str, ...] = ()  # YYYY-MM-DD per completion, sorted, newest last
     screening: str | None = None  # "yes" | "no" | None: osteoporosis/spine condition answer
     stopped_for_pain: bool = False  # the last routine stopped because something hurt
+    disclaimer_heard: bool = False  # the person has heard the medical disclaimer
 
     # -- storage -------------------------------------------------------------------------------
 
@@ -56,6 +57,7 @@ class Progress:
             "completed_dates": list(self.completed_dates),
             "screening": self.screening,
             "stopped_for_pain": self.stopped_for_pain,
+            "disclaimer_heard": self.disclaimer_heard,
         }
 
     @classmethod
@@ -172,6 +174,9 @@ def merge(base: Progress, theirs: Progress, mine: Progress) -> Progress:
         stopped_for_pain=_pick(
             base.stopped_for_pain, theirs.stopped_for_pain, mine.stopped_for_pain
         ),
+        disclaimer_heard=_pick(
+            base.disclaimer_heard, theirs.disclaimer_heard, mine.disclaimer_heard
+        ),
     )
 
 
@@ -253,6 +258,13 @@ def parse_progress(attrs: object) -> tuple[Progress, list[str]]:
         problems.append("stopped_for_pain")
         pain = False
 
+    # Records from before the field: completing a routine or answering the screening question
+    # meant a session that began with the disclaimer; anything less may not have heard it.
+    heard = attrs.get("disclaimer_heard", total > 0 or screening is not None)
+    if not isinstance(heard, bool):
+        problems.append("disclaimer_heard")
+        heard = False
+
     progress = Progress(
         routine_id=routine_id,
         step_index=step,
@@ -261,6 +273,7 @@ def parse_progress(attrs: object) -> tuple[Progress, list[str]]:
         completed_dates=_cap(sorted(dates)),
         screening=screening,
         stopped_for_pain=pain,
+        disclaimer_heard=heard,
     )
     return progress, list(dict.fromkeys(problems))
 

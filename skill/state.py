@@ -152,3 +152,6 @@ class Memory:
     pain_last_time: bool = False
     #: Routines finished in the last seven days, before this one.
     sessions_this_week: int = 0
+    #: The person has heard the disclaimer (a record is not enough: a first pain stop or
+    #: "stop" stores one without it).
+    disclaimer_heard: bool = False

@@ -4,6 +4,8 @@ with a routine to pick up, a person whose last routine stopped for pain, and a n
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -168,3 +170,122 @@ def test_a_one_shot_start_from_someone_with_a_spine_condition_starts_only_what_s
     said = one_shot(person, "StartRoutineIntent")  # the stretching routine, by name
     assert "won't guide it" in said and "shoulder release routine?" in said
     assert "step one of four" in person.say("AMAZON.YesIntent")
+
+
+# -- The disclaimer is owed until it is heard --------------------------------------------------
+
+#: First contacts that say no disclaimer: what nothing may delay, leaving, or the person's data.
+UNWARNED_FIRSTS = [
+    ("PainIntent",),
+    ("RedFlagIntent",),
+    ("ChestPainIntent",),
+    ("AMAZON.StopIntent",),
+    ("AMAZON.CancelIntent",),
+    ("DeleteDataIntent", "AMAZON.NoIntent"),
+]
+OPENINGS = ["launch", "StartRoutineIntent", "FaqIntent", "ListRoutinesIntent", "AMAZON.YesIntent"]
+
+
+def opening(person: Dialogue, how: str) -> Said:
+    if how == "launch":
+        person.alexa.restart()
+        return person.launch()
+    return one_shot(person, how)
+
+
+def stored(db: Path) -> list[dict]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT attributes FROM user_attributes").fetchall()
+    return [json.loads(text) for (text,) in rows]
+
+
+def warned(said: Said) -> bool:
+    return DISCLAIMER in said.speech
+
+
+@pytest.mark.parametrize("first", UNWARNED_FIRSTS, ids=lambda turns: turns[0])
+@pytest.mark.parametrize("how", OPENINGS)
+def test_a_first_contact_without_the_disclaimer_leaves_it_owed_to_the_next_opening(
+    person: Dialogue, tmp_path: Path, first: tuple[str, ...], how: str
+) -> None:
+    person.alexa.restart()
+    for intent in first:
+        assert not warned(person.say(intent)), "nothing delays safety, leaving or deleting"
+    assert all(not row["disclaimer_heard"] for row in stored(tmp_path / "p.sqlite3"))
+
+    said = opening(person, how)
+    assert warned(said), said.speech
+    assert DISCLAIMER in said.card["content"]
+    launch_like = how == "launch" or how == "AMAZON.YesIntent"
+    problem = budgets.over_budget(
+        said.speech, launch=how != "FaqIntent", first=True, open_session=not said.ended
+    )
+    assert problem is None, problem
+    if launch_like:  # the greeting comes first, then the disclaimer
+        assert not said.speech.startswith(DISCLAIMER)
+    else:
+        assert said.speech.startswith(DISCLAIMER)
+    assert stored(tmp_path / "p.sqlite3")[0]["disclaimer_heard"] is True
+
+    for again in OPENINGS:  # heard once: never again, however the next session opens
+        assert not warned(opening(person, again)), again
+
+
+def test_after_a_first_pain_stop_the_launch_checks_in_and_gives_the_disclaimer(
+    person: Dialogue,
+) -> None:
+    person.alexa.restart()
+    person.say("PainIntent")
+    said = opening(person, "launch")
+    assert "Last time something hurt" in said and warned(said)
+    assert not said.speech.startswith(DISCLAIMER), "the greeting comes first"
+
+
+def test_a_first_stop_is_followed_by_the_first_launch_welcome(person: Dialogue) -> None:
+    person.alexa.restart()
+    person.say("AMAZON.StopIntent")
+    said = opening(person, "launch")
+    assert "Welcome to Workout Planner" in said and warned(said) and "it hurts" in said
+
+
+def test_the_disclaimer_is_heard_once_within_a_session(person: Dialogue) -> None:
+    said = person.launch()
+    assert warned(said)
+    said = person.say("StartRoutineIntent")
+    assert not warned(said) and "osteoporosis" in said
+    assert not warned(person.say("FaqIntent", **SLOTS["FaqIntent"]))
+
+
+@pytest.mark.parametrize(
+    ("record", "owed"),
+    [
+        pytest.param({"stopped_for_pain": True}, True, id="only-a-pain-stop"),
+        pytest.param({}, True, id="only-seen"),
+        pytest.param({"screening": "no"}, False, id="answered-screening"),
+        pytest.param({"completed_total": 3, "completed_dates": ["2025-03-13"]}, False, id="done"),
+    ],
+)
+def test_a_record_stored_before_the_disclaimer_was_remembered_is_read_sensibly(
+    person: Dialogue, tmp_path: Path, record: dict, owed: bool
+) -> None:
+    db = tmp_path / "p.sqlite3"
+    person.alexa.restart()
+    person.say("AMAZON.CancelIntent")  # a real row for this person, then made an old one
+    old = {"version": 1, "last_active": "2025-03-14T09:30:00+00:00", **record}
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE user_attributes SET attributes = ?", (json.dumps(old),))
+    assert warned(opening(person, "launch")) is owed
+    assert not warned(opening(person, "launch"))
+
+
+@pytest.mark.parametrize("how", OPENINGS)
+def test_after_delete_my_data_the_next_opening_gives_the_disclaimer_again(
+    person: Dialogue, tmp_path: Path, how: str
+) -> None:
+    assert warned(person.launch())
+    person.say("DeleteDataIntent")
+    said = person.say("AMAZON.YesIntent")
+    assert "deleted everything" in said and not warned(said)
+    assert stored(tmp_path / "p.sqlite3") == []
+    assert warned(opening(person, how))
+    assert not warned(opening(person, "launch"))

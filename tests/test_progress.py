@@ -31,6 +31,7 @@ FIELDS = {
     "completed_dates",
     "screening",
     "stopped_for_pain",
+    "disclaimer_heard",
 }
 
 
@@ -46,6 +47,7 @@ FULL = Progress(
     completed_dates=days_ago(0, 1, 3),
     screening="no",
     stopped_for_pain=False,
+    disclaimer_heard=True,
 )
 
 
@@ -144,6 +146,11 @@ def with_(**changes: object) -> dict[str, object]:
             ["stopped_for_pain"], id="pain-as-int",
         ),
         pytest.param(
+            with_(disclaimer_heard="yes"),
+            replace(FULL, disclaimer_heard=False),
+            ["disclaimer_heard"], id="heard-as-text",
+        ),
+        pytest.param(
             with_(completed_total=-4), replace(FULL, completed_total=3),
             ["completed_total"], id="negative-total-floors-at-dates",
         ),
@@ -189,6 +196,25 @@ def test_corrupt_attributes_recover_field_by_field(attrs, expected, problems):
     assert progress == expected
     assert found == problems
     assert Progress.from_attributes(attrs) == expected
+
+
+OLD = {"version": PROGRESS_VERSION, "last_active": "2025-03-14T09:30:00+00:00"}
+
+
+@pytest.mark.parametrize(
+    ("record", "heard"),
+    [
+        pytest.param(OLD, False, id="only-seen: a pain stop or stop may have come first"),
+        pytest.param({**OLD, "stopped_for_pain": True}, False, id="stopped-for-pain"),
+        pytest.param({**OLD, "completed_total": 2}, True, id="completed-routines"),
+        pytest.param({**OLD, "screening": "no"}, True, id="answered-screening"),
+        pytest.param({**OLD, "screening": "yes"}, True, id="answered-screening-yes"),
+        pytest.param({**OLD, "disclaimer_heard": False, "screening": "no"}, False, id="field-wins"),
+    ],
+)
+def test_a_record_from_before_the_disclaimer_field_is_read_sensibly(record, heard):
+    progress, problems = Progress.parse(record)
+    assert (progress.disclaimer_heard, problems) == (heard, [])
 
 
 def test_dates_are_sorted_and_capped_on_read():
@@ -360,10 +386,12 @@ def test_merge_unions_dates_and_caps():
 
 def test_merge_takes_mine_only_where_mine_changed():
     base = Progress(screening=None)
-    theirs = Progress(screening="yes").with_step("upper-back", 4, NOW)
+    theirs = replace(Progress(screening="yes"), disclaimer_heard=True).with_step(
+        "upper-back", 4, NOW
+    )
     mine = base.with_pain_stop(NOW)  # pain flag and time changed; position unchanged (None, 0)
     merged = merge(base, theirs, mine)
-    assert merged.screening == "yes"
+    assert merged.screening == "yes" and merged.disclaimer_heard is True
     assert merged.stopped_for_pain is True
     assert (merged.routine_id, merged.step_index) == ("upper-back", 4)
 

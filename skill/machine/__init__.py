@@ -72,7 +72,7 @@ def advance(session: SessionState, turn: Turn, content: Content) -> Outcome:
     kept = session if rule.action.reasks else _forget_the_last_reply(session)
     ctx = Ctx(kept, turn, content, said=session)
     outcome = rule.action(ctx)
-    if turn.event in DISCLAIMED_OPENINGS and g.opening_first_visit(ctx):
+    if turn.event in DISCLAIMED_OPENINGS and g.opening_unintroduced(ctx):
         outcome = a.with_disclaimer(ctx, outcome)
     after = replace(
         outcome.session,

@@ -81,11 +81,25 @@ def _end(ctx: Ctx, *keys: P, effects: frozenset[Effect] = frozenset()) -> Outcom
     return Outcome(ctx.session, Reply(speech, card=card, end_session=True), effects)
 
 
+#: Openings answered with a greeting: the disclaimer follows the greeting instead of leading.
+GREETED = frozenset({Event.LAUNCH, Event.YES, Event.NO})
+HEARD = frozenset({Effect.DISCLAIMER_HEARD})
+
+
 def with_disclaimer(ctx: Ctx, outcome: Outcome) -> Outcome:
-    """The reply led by the disclaimer: a new person's first request that was not a launch."""
+    """The reply with the disclaimer, for an opening from someone who has not heard it yet:
+    leading, or after the greeting of a launch-like opening."""
+    if Effect.DISCLAIMER_HEARD in outcome.effects:
+        return outcome  # the reply (a first launch's welcome) says it already
     line, reply = _p(ctx, P.DISCLAIMER), outcome.reply
+    at = 1 if ctx.turn.event in GREETED else 0
+    speech = (*reply.speech[:at], line, *reply.speech[at:])
     card = replace(reply.card, text=f"{line.text} {reply.card.text}") if reply.card else None
-    return replace(outcome, reply=replace(reply, speech=(line, *reply.speech), card=card))
+    return replace(
+        outcome,
+        reply=replace(reply, speech=speech, card=card),
+        effects=outcome.effects | HEARD,
+    )
 
 
 REACHED = frozenset({Effect.STEP_REACHED})
@@ -276,7 +290,8 @@ def welcome_first(ctx: Ctx) -> Outcome:
     routine = g.suitable_default(ctx)
     speech = (_p(ctx, P.WELCOME_FIRST), _p(ctx, P.DISCLAIMER), _p(ctx, P.HOW_TO_STOP))
     offer = _offer(ctx, routine)
-    return _say(ctx, *speech, offer, reprompt=offer, session=_menu_session(ctx, routine))
+    session = _menu_session(ctx, routine)
+    return _say(ctx, *speech, offer, reprompt=offer, session=session, effects=HEARD)
 
 
 @action()

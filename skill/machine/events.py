@@ -59,6 +59,8 @@ class Effect(StrEnum):
     ROUTINE_LEFT = "routine_left"
     #: The screening question was answered (``session.screening``).
     SCREENING_ANSWERED = "screening_answered"
+    #: The reply said the disclaimer: it is owed at every opening until it has been heard.
+    DISCLAIMER_HEARD = "disclaimer_heard"
 
 
 @dataclass(frozen=True)

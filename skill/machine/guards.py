@@ -91,8 +91,9 @@ def opening_with_unfinished(ctx: Ctx) -> bool:
     return ctx.turn.opening and has_unfinished(ctx)
 
 
-def opening_first_visit(ctx: Ctx) -> bool:
-    return ctx.turn.opening and first_visit(ctx)
+def opening_unintroduced(ctx: Ctx) -> bool:
+    """The first turn of a session, from someone who has not heard the disclaimer yet."""
+    return ctx.turn.opening and unintroduced(ctx)
 
 
 def opening(ctx: Ctx) -> bool:
@@ -103,5 +104,7 @@ def has_unfinished(ctx: Ctx) -> bool:
     return ctx.content.routine(ctx.turn.memory.unfinished_routine_id) is not None
 
 
-def first_visit(ctx: Ctx) -> bool:
-    return not ctx.turn.memory.known
+def unintroduced(ctx: Ctx) -> bool:
+    """Never heard the disclaimer: a first visit, or one that began with a pain stop, a stop or
+    a deletion (stored, but neither welcomed nor warned)."""
+    return not ctx.turn.memory.disclaimer_heard

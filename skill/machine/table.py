@@ -114,14 +114,11 @@ CHECK_IN_FIRST = tuple(
         E.NO_CONDITION,
     }
 )
-#: A new person's first request, heard without a launch ("ask workout planner to start the
-#: stretching routine"), leads with the disclaimer a first launch gives. Not before a yes or no
-#: (they open with the first launch's own welcome), the urgent replies or pain guidance (nothing
-#: delays them), leaving, or deleting (no advice is given).
+#: An opening gives the disclaimer until the person has heard it (a first launch's welcome says
+#: it; any other greeting or one-shot request ("ask workout planner to start the stretching
+#: routine") adds it). Not the urgent replies or pain guidance (nothing delays them), leaving, or
+#: deleting (no advice is given): those leave it owed.
 DISCLAIMED_OPENINGS = frozenset(Event) - {
-    E.LAUNCH,
-    E.YES,
-    E.NO,
     E.PAIN,
     E.RED_FLAG,
     E.CHEST_PAIN,
@@ -145,14 +142,14 @@ RULES: tuple[Rule, ...] = (
     #    reads the store the same way (the machine opens it in the state a launch would).
     Rule(ANY, E.LAUNCH, a.welcome_after_pain, S.READY, g.pain_last_time),
     Rule(ANY, E.LAUNCH, a.offer_resume, S.RESUME_OFFER, g.has_unfinished),
-    Rule(ANY, E.LAUNCH, a.welcome_first, S.READY, g.first_visit),
+    Rule(ANY, E.LAUNCH, a.welcome_first, S.READY, g.unintroduced),
     Rule(ANY, E.LAUNCH, a.welcome_back, S.READY),
     Rule(ANY, E.DELETE_DATA, a.confirm_delete, S.CONFIRM_DELETE),
     Rule(ANY, E.UPDATE_SCREENING, a.update_screening, S.SCREENING),
     *_each([ANY], CHECK_IN_FIRST, a.welcome_after_pain, S.READY, g.opening_after_pain),
     # A yes or no that opens a session answers nothing yet: greet, and ask what a launch asks.
     *_each([ANY], [E.YES, E.NO], a.offer_resume, S.RESUME_OFFER, g.opening_with_unfinished),
-    *_each([ANY], [E.YES, E.NO], a.welcome_first, S.READY, g.opening_first_visit),
+    *_each([ANY], [E.YES, E.NO], a.welcome_first, S.READY, g.opening_unintroduced),
     *_each([ANY], [E.YES, E.NO], a.welcome_back, S.READY, g.opening),
     Rule(ANY, E.NAVIGATE_HOME, a.home, S.READY),
     # 3a. The screening question; a pending routine starts once it is answered.
