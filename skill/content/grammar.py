@@ -18,11 +18,18 @@ spaces normalised. Mistakes raise ``GrammarError`` with the reason and the templ
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import product
 
-__all__ = ["MAX_EXPANSION", "Grammar", "GrammarError", "check_syntax", "slots_in"]
+__all__ = [
+    "MAX_EXPANSION",
+    "Grammar",
+    "GrammarError",
+    "check_names",
+    "check_syntax",
+    "slots_in",
+]
 
 #: One template may stand for at most this many samples: more is almost always a mistake
 #: (a choice nested where it was not meant), and it keeps a model far inside Alexa's limits.
@@ -68,6 +75,17 @@ def check_syntax(template: str) -> set[str]:
 
     walk(_parse(template))
     return found
+
+
+def check_names(template: str, phrases: Collection[str], slots: Collection[str]) -> None:
+    """Raise ``GrammarError`` unless ``template`` parses and names only these phrases and slots
+    (the base's and every overlay's rule, checked at load without expanding)."""
+    unknown = check_syntax(template) - set(phrases)
+    if unknown:
+        raise GrammarError(f"<{sorted(unknown)[0]}> is not a phrase in intents.yaml")
+    for slot in slots_in(template):
+        if slot not in slots:
+            raise GrammarError(f"{{{slot}}} is not a slot (see slots: in intents.yaml)")
 
 
 class Grammar:

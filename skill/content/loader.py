@@ -347,18 +347,13 @@ def _check_templates(
     """Every template parses, names only known phrases and slots (expanding waits for
     `workout-planner model`, so a start stays cheap)."""
 
-    from skill.content.grammar import GrammarError, check_syntax, slots_in  # only when checking
+    from skill.content.grammar import GrammarError, check_names  # only when checking
 
     def check(reader: _Reader, where: str, template: str) -> None:
         try:
-            unknown = check_syntax(template) - set(intents.phrases)
+            check_names(template, intents.phrases, intents.slots)
         except GrammarError as exc:
             raise reader.fail(where, str(exc)) from None
-        if unknown:
-            raise reader.fail(where, f"<{sorted(unknown)[0]}> is not a phrase in intents.yaml")
-        for slot in slots_in(template):
-            if slot not in intents.slots:
-                raise reader.fail(where, f"{{{slot}}} is not a slot (see slots: in intents.yaml)")
 
     for name, text in intents.phrases.items():
         check(r, f"phrases.{name}", text)
@@ -371,8 +366,8 @@ def _check_templates(
             check(fr, f"faq[{position}].samples[{index}]", template)
 
 
-def _base(parsed: dict[str, Any], compiled: bool = False) -> tuple[Texts, str, IntentSamples]:
-    """The shared English base, validated: its texts, default routine and intent samples.
+def _base(parsed: dict[str, Any], compiled: bool = False) -> tuple[Texts, str]:
+    """The shared English base, validated: its texts (the sample grammar too), default routine.
 
     ``compiled``: the sources are the current compiled copy, which ``render_compiled`` wrote
     only after every locale loaded with every check; the sample templates' syntax (a quarter
@@ -402,8 +397,9 @@ def _base(parsed: dict[str, Any], compiled: bool = False) -> tuple[Texts, str, I
     if not compiled:
         _check_templates(ir, fr, intents, faq)
     numbers = read_numbers(_Reader("numbers.yaml"), parsed["numbers.yaml"])
-    texts = Texts(routines, faq, prompts, templates, _screen(sr, screen_data), numbers)
-    return texts, default, intents
+    screen = _screen(sr, screen_data)
+    texts = Texts(routines, faq, prompts, templates, screen, numbers, intents)
+    return texts, default
 
 
 def locales_in(parsed: Mapping[str, Any]) -> tuple[str, ...]:
@@ -420,7 +416,7 @@ def locales_in(parsed: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _load(parsed: dict[str, Any], locale: str, compiled: bool = False) -> Content:
-    base, default, intents = _base(parsed, compiled)
+    base, default = _base(parsed, compiled)
     name = overlay_file(locale)
     if name not in parsed:
         raise ContentError(f"{name}: cannot be read (no content for the locale {locale!r})")
@@ -445,7 +441,7 @@ def _load(parsed: dict[str, Any], locale: str, compiled: bool = False) -> Conten
             for key, wordings in texts.prompts.items()
         },
         templates=texts.templates,
-        intents=intents,
+        intents=texts.grammar,
         screen=ScreenText(texts.screen, local.facts.emergency_number),
         numbers=texts.numbers,
         locale=locale,

@@ -81,6 +81,9 @@ class IntentSamples:
     slot_types: Mapping[str, tuple[SlotValue, ...]] = field(default_factory=dict)
     #: The fallback intent's sensitivity in the model (LOW, MEDIUM or HIGH).
     fallback_sensitivity: str = "LOW"
+    #: The overlay that changed this grammar (``locales/en-IN.yaml``), or "" for the base's:
+    #: expanding it names that file in its errors, since the base alone expands cleanly.
+    changed_by: str = ""
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,28 @@ base's (``skill/content/*.yaml``). Its sections:
     (``tens_and_ones``, ``hundreds``, ``hundreds_ordinal``, ``hundreds_and``). The ``words``
     section above does not reach into numbers: this one does.
 ``faq``
-    id -> ``answer`` and ``name`` (replaced), ``add_synonyms`` (more ways to ask: "GP").
+    id -> ``answer`` and ``name`` (replaced), ``add_synonyms`` (more ways to name the topic:
+    "GP"), ``add_samples`` (templates for the topic's own intent: "should I see my GP").
 ``routines``
     id -> ``name`` and ``summary`` (replaced), ``add_synonyms``, and ``steps``: step id ->
     ``title``, ``say``, ``card``.
 
-Naming anything the base lacks (a prompt key, an FAQ id, a field) fails with the overlay's file
-and the field, so an override never silently stops applying.
+The sample grammar (intents.yaml; templates as in ``skill.content.grammar``), for how people in
+the market say things; what is not named stays the base's:
+
+``phrases``
+    phrase name -> ``add_choices`` (more choices: ``hurts: {add_choices: [is paining]}``) or
+    ``replace`` (the phrase's whole template: ``please: {replace: "(please|kindly|)"}``).
+``intents``
+    intent name (custom or ``AMAZON.*``) -> ``add_samples``: more templates.
+``slot_types``
+    type -> value id -> ``add_synonyms`` (``BODY_PART: {lower_back: {add_synonyms: [waist]}}``);
+    a synonym another value already has is refused (Alexa could not tell which is meant).
+
+Naming anything the base lacks (a prompt key, an FAQ id, a phrase, an intent, a slot, a field)
+fails with the overlay's file and the field, so an override never silently stops applying. An
+added template that expands to a sample of another intent fails when the model is expanded
+(``workout-planner model``), naming the overlay, both intents and both templates.
 """
 
 from __future__ import annotations
@@ -38,7 +53,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from skill.content.model import FaqEntry, LocaleFacts, Routine, Step
+from skill.content.model import FaqEntry, IntentSamples, LocaleFacts, Routine, SlotValue, Step
 from skill.content.numbers import NumberWords, override_numbers
 from skill.content.reader import Reader
 
@@ -56,8 +71,16 @@ _SECTIONS = (
     "numbers",
     "faq",
     "routines",
+    "phrases",
+    "intents",
+    "slot_types",
 )
 _ADD_SYNONYMS = "add_synonyms"
+_ADD_SAMPLES = "add_samples"
+_ADD_CHOICES = "add_choices"
+_REPLACE = "replace"
+#: Alexa sends it what matches no other intent: it takes no samples.
+_NO_SAMPLES = "AMAZON.FallbackIntent"
 _FAQ_FIELDS = ("answer", "name")
 _ROUTINE_FIELDS = ("name", "summary")
 _STEP_FIELDS = ("title", "say", "card")
@@ -87,6 +110,8 @@ class Texts:
     #: The labels a screen shows.
     screen: Mapping[str, str]
     numbers: NumberWords
+    #: The sample grammar (intents.yaml): not spoken, but said differently per market.
+    grammar: IntentSamples
 
 
 @dataclass(frozen=True)
@@ -103,14 +128,20 @@ def localise(base: Texts, r: Reader, raw: Any, allowed: Allowed) -> Localised:
         if key not in _SECTIONS:
             raise r.fail(str(key), f"is not an overlay section ({', '.join(_SECTIONS)})")
     texts = _respell(base, r, data.get("words"))
+    grammar = _override_grammar(r, texts.grammar, data)
+    faq = _override_faq(r, texts.faq, data.get("faq"), allowed, grammar)
+    changed = grammar != base.grammar or any(
+        entry.samples != before.samples for entry, before in zip(faq, base.faq, strict=True)
+    )
     texts = replace(
         texts,
         prompts=_override_prompts(r, texts.prompts, data.get("prompts"), allowed),
         templates=_override_texts(r, "templates", texts.templates, data.get("templates"), allowed),
         screen=_override_texts(r, "screen", texts.screen, data.get("screen"), allowed),
         numbers=override_numbers(r, texts.numbers, data.get("numbers")),
-        faq=_override_faq(r, texts.faq, data.get("faq"), allowed),
+        faq=faq,
         routines=_override_routines(r, texts.routines, data.get("routines")),
+        grammar=replace(grammar, changed_by=r.file) if changed else grammar,
     )
     return Localised(texts, _facts(r, data.get("facts")), _voice(r, data.get("voice")))
 
@@ -173,7 +204,8 @@ def _respell(texts: Texts, r: Reader, raw: Any) -> Texts:
     def spell_step(step: Step) -> Step:
         return replace(step, title=spell(step.title), say=spell(step.say), card=spell(step.card))
 
-    spelled = Texts(
+    spelled = replace(
+        texts,
         routines=tuple(
             replace(
                 routine,
@@ -186,7 +218,6 @@ def _respell(texts: Texts, r: Reader, raw: Any) -> Texts:
         prompts={key: tuple(map(spell, wordings)) for key, wordings in texts.prompts.items()},
         templates={key: spell(text) for key, text in texts.templates.items()},
         screen={key: spell(text) for key, text in texts.screen.items()},
-        numbers=texts.numbers,
     )
     for word, _, _ in words:
         if word not in used:
@@ -266,7 +297,7 @@ def _synonyms(
 
 
 def _override_faq(
-    r: Reader, faq: tuple[FaqEntry, ...], raw: Any, allowed: Allowed
+    r: Reader, faq: tuple[FaqEntry, ...], raw: Any, allowed: Allowed, grammar: IntentSamples
 ) -> tuple[FaqEntry, ...]:
     data = _entries(r, raw, "faq", {entry.id for entry in faq}, "FAQ entry")
     merged = []
@@ -276,7 +307,7 @@ def _override_faq(
             continue
         where = f"faq.{entry.id}"
         change = r.mapping(data[entry.id], where)
-        _fields(r, change, where, (*_FAQ_FIELDS, _ADD_SYNONYMS))
+        _fields(r, change, where, (*_FAQ_FIELDS, _ADD_SYNONYMS, _ADD_SAMPLES))
         answer = _text(r, change, "answer", where, entry.answer, allowed("faq", "answer"))
         merged.append(
             replace(
@@ -284,6 +315,7 @@ def _override_faq(
                 name=_text(r, change, "name", where, entry.name),
                 answer=answer,
                 synonyms=_synonyms(r, change, where, entry.synonyms),
+                samples=_samples(r, change, where, entry.samples, grammar),
             )
         )
     return tuple(merged)
@@ -330,3 +362,120 @@ def _override_steps(r: Reader, steps: tuple[Step, ...], raw: Any, where: str) ->
             )
         )
     return tuple(merged)
+
+
+# -- the sample grammar ---------------------------------------------------------------------
+
+
+def _template(r: Reader, template: str, where: str, grammar: IntentSamples) -> str:
+    from skill.content.grammar import GrammarError, check_names  # only when an overlay adds one
+
+    try:
+        check_names(template, grammar.phrases, grammar.slots)
+    except GrammarError as exc:
+        raise r.fail(where, str(exc)) from None
+    return template
+
+
+def _samples(
+    r: Reader, data: Mapping[str, Any], where: str, base: tuple[str, ...], grammar: IntentSamples
+) -> tuple[str, ...]:
+    """``base`` and the ``add_samples`` templates, each checked against the grammar."""
+    added = r.texts(data, _ADD_SAMPLES, where)
+    for index, template in enumerate(added):
+        _template(r, template, f"{where}.{_ADD_SAMPLES}[{index}]", grammar)
+    return base + tuple(template for template in added if template not in base)
+
+
+def _override_grammar(r: Reader, grammar: IntentSamples, data: Mapping[str, Any]) -> IntentSamples:
+    grammar = replace(grammar, phrases=_override_phrases(r, grammar, data.get("phrases")))
+    custom, builtins = dict(grammar.custom), dict(grammar.builtins)
+    table = {**custom, **builtins}
+    raw = data.get("intents")
+    changes = r.mapping(raw, "intents") if raw is not None else {}
+    for intent in changes:
+        where = f"intents.{intent}"
+        if intent not in table:
+            hint = " (an FAQ topic's samples go under faq.<id>.add_samples)"
+            raise r.fail(
+                where,
+                f"the base has no intent {intent!r}" + (hint if intent.startswith("Faq") else ""),
+            )
+        if intent == _NO_SAMPLES:
+            raise r.fail(where, "takes no samples: Alexa sends it what matches no other intent")
+        change = r.mapping(changes[intent], where)
+        _fields(r, change, where, (_ADD_SAMPLES,))
+        target = custom if intent in custom else builtins
+        target[intent] = _samples(r, change, where, table[intent], grammar)
+    return replace(
+        grammar,
+        custom=custom,
+        builtins=builtins,
+        slot_types=_override_slot_types(r, grammar.slot_types, data.get("slot_types")),
+    )
+
+
+def _override_phrases(r: Reader, grammar: IntentSamples, raw: Any) -> dict[str, str]:
+    """A phrase gets more choices (kept after the base's), or a whole new template."""
+    phrases = dict(grammar.phrases)
+    data = _entries(r, raw, "phrases", phrases, "phrase")
+    for name in data:
+        where = f"phrases.{name}"
+        change = r.mapping(data[name], where)
+        _fields(r, change, where, (_ADD_CHOICES, _REPLACE))
+        if len(change) != 1:
+            raise r.fail(where, f"set one of {_ADD_CHOICES} or {_REPLACE}")
+        if _REPLACE in change:
+            texts = [(r.text(change, _REPLACE, where), f"{where}.{_REPLACE}")]
+        else:
+            choices = r.texts(change, _ADD_CHOICES, where)
+            if not choices:
+                raise r.fail(f"{where}.{_ADD_CHOICES}", "must list at least one choice")
+            texts = [(c, f"{where}.{_ADD_CHOICES}[{i}]") for i, c in enumerate(choices)]
+        for text, at in texts:
+            # A phrase that names itself would never finish expanding.
+            if f"<{name}>" in text:
+                raise r.fail(at, f"may not refer to <{name}> itself")
+            _template(r, text, at, grammar)
+        if _REPLACE in change:
+            phrases[name] = texts[0][0]
+        else:
+            # One group of the base's template and the new choices: same samples, then more.
+            phrases[name] = f"({phrases[name]}|{'|'.join(text for text, _ in texts)})"
+    return phrases
+
+
+def _override_slot_types(
+    r: Reader, types: Mapping[str, tuple[SlotValue, ...]], raw: Any
+) -> dict[str, tuple[SlotValue, ...]]:
+    merged = dict(types)
+    if raw is None:
+        return merged
+    data = r.mapping(raw, "slot_types")
+    for type_name in data:
+        where = f"slot_types.{type_name}"
+        if type_name not in types:
+            raise r.fail(
+                where,
+                f"the base has no slot type {type_name!r} (routine names and FAQ topics take "
+                f"add_synonyms under routines.<id> and faq.<id>)",
+            )
+        values = types[type_name]
+        change = _entries(r, data[type_name], where, {value.id for value in values}, "value")
+        meaning = {s.lower(): v.id for v in values for s in (v.name, *v.synonyms)}
+        updated = []
+        for value in values:
+            if value.id not in change:
+                updated.append(value)
+                continue
+            at = f"{where}.{value.id}"
+            fields = r.mapping(change[value.id], at)
+            _fields(r, fields, at, (_ADD_SYNONYMS,))
+            synonyms = _synonyms(r, fields, at, value.synonyms)
+            for synonym in synonyms[len(value.synonyms) :]:
+                other = meaning.setdefault(synonym.lower(), value.id)
+                if other != value.id:
+                    raise r.fail(f"{at}.{_ADD_SYNONYMS}", f"{synonym!r} already means {other!r}")
+            updated.append(replace(value, synonyms=synonyms))
+        merged[type_name] = tuple(updated)
+    return merged

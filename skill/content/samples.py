@@ -3,7 +3,8 @@
 ``expand_samples(content)`` is the one expansion: ``workout-planner model`` writes its result,
 the tests count it, and a locale's bundle (its own phrases and templates) goes through the same
 function. An expanded sample that lands in two intents is an error naming both intents and
-both templates, because Alexa would have to guess between them.
+both templates (and the overlay, when a locale changed the grammar), because Alexa would have
+to guess between them.
 """
 
 from __future__ import annotations
@@ -67,10 +68,12 @@ def expand_samples(content: Content, limits: ModelLimits = LIMITS) -> dict[str, 
     Raises ``ContentError`` for a malformed template, a sample in two intents
     (``SampleCollision``), or a model past ``limits``.
     """
+    # A locale's changes are what can break a base that expands cleanly: name its overlay.
+    overlay = f"{content.intents.changed_by}: " if content.intents.changed_by else ""
     try:
         grammar = Grammar(content.intents.phrases)
     except GrammarError as exc:
-        raise ContentError(f"intents.yaml: phrases: {exc}") from None
+        raise ContentError(f"{overlay}intents.yaml: phrases: {exc}") from None
     owners: dict[str, tuple[str, str]] = {}  # lower-cased sample -> (intent, template)
     expanded: dict[str, tuple[str, ...]] = {}
     for intent, templates in intent_templates(content).items():
@@ -79,13 +82,13 @@ def expand_samples(content: Content, limits: ModelLimits = LIMITS) -> dict[str, 
             try:
                 found = grammar.expand(template)
             except GrammarError as exc:
-                raise ContentError(f"{intent}: {exc}") from None
+                raise ContentError(f"{overlay}{intent}: {exc}") from None
             for sample in found:
                 key = sample.lower()
                 owner = owners.setdefault(key, (intent, template))
                 if owner[0] != intent:
                     raise SampleCollision(
-                        f"the sample {sample!r} is in two intents: {owner[0]} (from the "
+                        f"{overlay}the sample {sample!r} is in two intents: {owner[0]} (from the "
                         f"template {owner[1]!r}) and {intent} (from the template {template!r})"
                     )
                 samples.setdefault(sample, None)
