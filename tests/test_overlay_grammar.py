@@ -10,7 +10,7 @@ import pytest
 
 from skill.content import ContentError
 from skill.content.loader import load_content_from
-from skill.content.samples import SampleCollision, expand_samples
+from skill.content.samples import ModelLimits, SampleCollision, expand_samples
 from skill.model import build_model
 from tests.support.content import copy_content
 from tests.support.content import edit_yaml as edit
@@ -192,3 +192,16 @@ def test_an_addition_that_lands_in_another_intent_names_both(
     for template in templates:
         assert template in message
     expand_samples(load_content_from(copy, "en-US"))  # the base alone is fine
+
+
+def test_a_locale_past_the_model_s_budget_names_its_overlay(copy: Path) -> None:
+    edit(
+        copy,
+        "locales/en-GB.yaml",
+        grammar(phrases={"hurts": {"add_choices": ["is giving me gyp"]}}),
+    )
+    gb, us = load_content_from(copy, "en-GB"), load_content_from(copy, "en-US")
+    limit = ModelLimits(total_characters=sum(map(len, sum(expand_samples(us).values(), ()))))
+    expand_samples(us, limit)
+    with pytest.raises(ContentError, match=r"^locales/en-GB.yaml: the samples hold \d+ characters"):
+        expand_samples(gb, limit)

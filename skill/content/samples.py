@@ -93,7 +93,10 @@ def expand_samples(content: Content, limits: ModelLimits = LIMITS) -> dict[str, 
                     )
                 samples.setdefault(sample, None)
         expanded[intent] = tuple(samples)
-    check_limits(expanded, limits)
+    try:
+        check_limits(expanded, limits)
+    except ContentError as exc:
+        raise ContentError(f"{overlay}{exc}") from None
     return expanded
 
 
