@@ -7,50 +7,17 @@ an offline client hears, and the floor under what Alexa's NLU generalises from.
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from skill.nlu import Resolution, Resolver
+from skill.nlu import Resolver
+from tests.support.evaluation import SAFETY, read_cases
 from tests.support.intents import NAVIGATION_INTENTS
 
-EVALUATION = Path(__file__).parent / "nlu" / "evaluation.tsv"
-SAFETY = {"PainIntent", "RedFlagIntent", "ChestPainIntent"}
 #: Said about pain without being pain: they must never stop a routine as pain.
 NEGATIVES = {"FaqFeelingFineIntent", "FaqIfItHurtsIntent"}
 OVERALL = 0.95
-
-
-@dataclass(frozen=True)
-class Case:
-    line: int
-    said: str
-    intent: str
-    slots: dict[str, str]
-
-    def wrong(self, found: Resolution) -> str | None:
-        got = {name: ident for name, (_, ident) in found.slots.items()}
-        checked = {name: got.get(name) for name in self.slots}
-        if found.intent == self.intent and checked == self.slots:
-            return None
-        want = f"{self.intent} {self.slots}"
-        return f"line {self.line}: {self.said!r} -> {found.intent} {got} (want {want})"
-
-
-def read_cases(path: Path = EVALUATION) -> list[Case]:
-    cases = []
-    with path.open(encoding="utf-8", newline="") as file:
-        rows = csv.reader(file, delimiter="\t")
-        for number, row in enumerate(rows, start=1):
-            if not row or row[0].startswith("#") or row[0] == "utterance":
-                continue
-            said, intent, *slots = row
-            pairs = dict(slot.split("=", 1) for slot in slots if slot)
-            cases.append(Case(number, said, intent, pairs))
-    return cases
 
 
 CASES = read_cases()
