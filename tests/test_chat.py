@@ -556,15 +556,17 @@ def test_the_console_resolves_lines_with_the_locale_model(locale, topic):
 
 def test_a_model_file_given_overrides_the_locale_model(tmp_path):
     model = tmp_path / "model.json"
-    model.write_text(json.dumps(_one_intent_model("ThanksIntent", "cheers mate")), "utf-8")
+    model.write_text(
+        json.dumps(_one_intent_model("ThanksIntent", "much obliged old bean")), "utf-8"
+    )
     args = ["--locale", "en-GB", "--model", str(model), "--show-intent"]
-    result = run_chat(*args, input="open workout planner\ncheers mate\nquit\n")
+    result = run_chat(*args, input="open workout planner\nmuch obliged old bean\nquit\n")
     assert result.exit_code == 0, result.output
     assert "intent: ThanksIntent (exact)" in result.output
     assert (
-        run_chat("--locale", "en-GB", "--show-intent", input="cheers mate\n").output.count(
-            "ThanksIntent"
-        )
+        run_chat(
+            "--locale", "en-GB", "--show-intent", input="much obliged old bean\n"
+        ).output.count("ThanksIntent")
         == 0
     )
 
