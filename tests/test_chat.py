@@ -614,6 +614,17 @@ def test_a_script_that_names_its_locale_talks_in_it(tmp_path, channel, resolver)
     assert {envelope["request"]["locale"] for envelope in recording.sent} == {"en-GB"}
 
 
+def test_the_locale_changes_only_between_sessions(channel, resolver):
+    console = Console(channel, resolver)
+    console.say("open workout planner")
+    with pytest.raises(ValueError, match="between sessions"):
+        console.talk_in("en-GB", resolver)
+    assert console.session.locale == "en-US"
+    console.end()
+    console.talk_in("en-AU", resolver)
+    assert "Call triple zero right away" in console.say("I have chest pain").heard.speech
+
+
 #: Passes only in en-GB: its number, and a line its model alone resolves to the FAQ topic.
 REGIONAL_SCRIPT = (
     "> open workout planner\n"

@@ -67,7 +67,12 @@ class Console:
         return not self.session.new
 
     def talk_in(self, locale: str, resolver: Resolver) -> None:
-        """From the next request on, speak from a device in ``locale``, heard by ``resolver``."""
+        """From the next session on, be a device in ``locale``, heard by ``resolver``.
+
+        Only between sessions: a device does not change its locale mid-conversation.
+        """
+        if self.in_session:
+            raise ValueError("the locale changes between sessions, not in an open one")
         self.session.locale = locale
         self.resolver = resolver
 
