@@ -171,22 +171,24 @@ class ModelReader:
             return found
         types: dict[str, str] = cls.deserialized_types  # type: ignore[attr-defined]
         names: dict[str, str] = {**{k: k for k in types}, **getattr(cls, "attribute_map", {})}
-        #: JSON name -> (attribute, reader); a payload names far fewer fields than a model has.
-        #: Resolved on first use, not here: models refer to each other (even to themselves), and
-        #: this reader is registered before its fields'. Whole or not at all, for threads.
-        plans: list[dict[str, tuple[str, Read]]] = []
+        #: JSON name -> (attribute, type name); a payload names far fewer fields than a model has.
+        plan = {names[name]: (name, kind) for name, kind in types.items()}
+        #: JSON name -> (attribute, reader), filled as payloads name each field: resolving every
+        #: field at once would import every model any field could hold (~200 modules of
+        #: ask_sdk_model on a start), and models refer to each other, even to themselves.
+        resolved: dict[str, tuple[str, Read]] = {}
 
         def read(payload: Any) -> Any:
-            if not plans:
-                plans.append({names[n]: (n, self.reader(kind)) for n, kind in types.items()})
-            plan = plans[0]
             model = cls()
             for json_name, value in payload.items():
-                field = plan.get(json_name)
-                if field is None:  # as the SDK: an unknown field is kept as it came
-                    setattr(model, json_name, value)
-                else:
-                    setattr(model, field[0], None if value is None else field[1](value))
+                field = resolved.get(json_name)
+                if field is None:
+                    planned = plan.get(json_name)
+                    if planned is None:  # as the SDK: an unknown field is kept as it came
+                        setattr(model, json_name, value)
+                        continue
+                    field = resolved[json_name] = (planned[0], self.reader(planned[1]))
+                setattr(model, field[0], None if value is None else field[1](value))
             return model
 
         self._readers[key] = read
