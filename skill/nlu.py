@@ -1,8 +1,9 @@
 """Typed text to an intent and its slots, the way Alexa resolves speech against the model.
 
-Standard library only, so anything may import it (the console, tests, the manifest checks)::
+Standard library and the content's phrasings only, so anything may import it (the console,
+tests, the manifest checks)::
 
-    >>> resolver = Resolver.from_file()  # interaction_model/en-US.json
+    >>> resolver = Resolver.from_file()  # interaction_model/en-US.json, en-US's phrasings
     >>> found = resolver.resolve("Alexa, ask workout planner to start the upper back routine")
     >>> found.intent, found.slots
     ('StartRoutineIntent', {'routine': ('upper back', 'upper_back')})
@@ -18,15 +19,15 @@ Standard library only, so anything may import it (the console, tests, the manife
 
 How a line is matched, in order (the first stage that matches wins):
 
-1. Invocation phrases: "open workout planner" (also launch, start, use, talk to, or the bare
-   name) is :data:`LAUNCH`; "ask / tell workout planner (to|about|for|if) <rest>" and
+1. Invocation phrases: "open workout planner" (or another of the language's ``open_verbs``, or
+   the bare name) is :data:`LAUNCH`; "ask / tell workout planner (to|about|for|if) <rest>" and
    "open workout planner and <rest>" resolve <rest> and mark the result ``one_shot``.
 2. ``exact``: the line is a sample, its ``{slot}`` filled with a value or synonym of the slot
    type (the slot carries that value's id, ER_SUCCESS_MATCH). Score 1.0.
 3. ``near``: the line is a sample but for small typos. Each word the model does not know is
    replaced by the closest words it does ("crak" -> "crack"); the score is the character
    similarity of the line to the sample it then matches, at least :data:`NEAR_THRESHOLD`.
-   A near match never adds or drops a negation ("I am not in pain" is not "I am in pain").
+   A near match never adds or drops a negation word ("I am not in pain" is not "I am in pain").
 4. ``contained``: a sample of at least two words inside the line, as whole words ("my back
    hurts a lot" holds "my back hurts"), with the same negation rule. When several are, an
    urgent intent (:data:`URGENT_INTENTS`) wins, then the longest sample: a sentence that
@@ -40,8 +41,13 @@ How a line is matched, in order (the first stage that matches wins):
 ``Resolver(..., near=False)`` keeps stages 1, 2 and 5 only: what the model itself says, the way
 the evaluation set (tests/nlu/evaluation.tsv) checks it.
 
-Built-in intents answer to Amazon's own common phrasings (:data:`BUILTIN_PHRASES`) besides the
-model's samples, as they do on a device; a model sample always wins over a default phrase.
+Built-in intents answer to Amazon's own common phrasings besides the model's samples, as they
+do on a device; a model sample always wins over a default phrase.
+
+Every word this relies on beyond the model (the wake word, the ways to open or ask the skill,
+negation words, articles, the built-ins' phrasings) is the language's content:
+``skill/content/phrasings/<language>.yaml`` (``skill.content.phrasings``), chosen by the
+locale given to :meth:`Resolver.from_model` or :meth:`Resolver.from_file`.
 """
 
 from __future__ import annotations
@@ -56,8 +62,11 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
+from skill.content.model import DEFAULT_LOCALE
+from skill.content.overlay import is_locale
+from skill.content.phrasings import Phrasings, load_phrasings
+
 __all__ = [
-    "BUILTIN_PHRASES",
     "CONTAINED",
     "DEFAULT_MODEL_PATH",
     "EXACT",
@@ -92,31 +101,14 @@ URGENT_INTENTS: tuple[str, ...] = ("ChestPainIntent", "RedFlagIntent", "PainInte
 #: A contained sample must be at least this many words ("it hurts", not "pain" in "no pain").
 _MIN_CONTAINED_WORDS = 2
 
-#: Amazon's common phrasings for the built-in intents (a short, hand-picked subset of what a
-#: device understands). Used only for built-ins the model declares.
-BUILTIN_PHRASES: dict[str, tuple[str, ...]] = {
-    "AMAZON.HelpIntent": ("help", "help me", "what can you do", "what do i do"),
-    "AMAZON.StopIntent": ("stop", "stop it", "be quiet", "shut up", "goodbye", "bye"),
-    "AMAZON.CancelIntent": ("cancel", "never mind", "forget it"),
-    "AMAZON.NextIntent": ("next", "skip", "next one"),
-    "AMAZON.PreviousIntent": ("previous", "go back", "back", "previous one"),
-    "AMAZON.RepeatIntent": ("repeat", "again", "say it again", "pardon"),
-    "AMAZON.YesIntent": ("yes", "yeah", "yup", "ok", "okay", "sure", "of course", "alright"),
-    "AMAZON.NoIntent": ("no", "nah", "no thank you", "not really"),
-    "AMAZON.PauseIntent": ("pause", "pause it"),
-    "AMAZON.ResumeIntent": ("resume", "unpause"),
-    "AMAZON.StartOverIntent": ("start over", "restart", "start again", "begin again"),
-    "AMAZON.NavigateHomeIntent": ("go home", "home", "main menu"),
-}
-
-_WAKE = "alexa"
-_OPEN_VERBS = ("open", "launch", "start", "begin", "use", "run", "load", "talk to")
-_CONNECTORS = ("to", "about", "for", "if", "whether", "that")
-_NEGATIONS = frozenset(
-    {"not", "no", "never", "dont", "doesnt", "didnt", "isnt", "wasnt", "cant", "wont", "aint"}
-)
 _SLOT = re.compile(r"\{(\w+)\}")
-_ARTICLES = ("the ", "a ", "my ")
+
+
+def __getattr__(name: str) -> Any:
+    """``BUILTIN_PHRASES``: the default locale's built-in phrasings, read when first asked for."""
+    if name == "BUILTIN_PHRASES":
+        return load_phrasings(DEFAULT_LOCALE).builtins
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def normalise(text: str) -> str:
@@ -186,13 +178,17 @@ class Resolver:
         slot_types: Mapping[str, Mapping[str, str]] | None = None,
         intent_slots: Mapping[str, Mapping[str, str]] | None = None,
         *,
+        phrasings: Phrasings | None = None,
         near: bool = True,
     ) -> None:
         """``samples``: intent -> sample texts; ``slot_types``: type -> {spoken: value id};
-        ``intent_slots``: intent -> {slot name: slot type}; ``near=False`` for exact matching
-        only. Prefer :meth:`from_model`."""
+        ``intent_slots``: intent -> {slot name: slot type}; ``phrasings``: the language's (by
+        default the default locale's); ``near=False`` for exact matching only. Prefer
+        :meth:`from_model`."""
         self.invocation_name = normalise(invocation_name)
         self.near = near
+        self.phrasings = phrasings or load_phrasings(DEFAULT_LOCALE)
+        self._articles = tuple(f"{article} " for article in self.phrasings.articles)
         self.intents = tuple(samples)
         types = {
             name: {normalise(k): v for k, v in m.items()} for name, m in (slot_types or {}).items()
@@ -205,17 +201,25 @@ class Resolver:
             for sample in texts:
                 self._add_sample(intent, sample, slots_of)
         # Defaults go in last and never replace a model sample.
-        for intent, phrases in BUILTIN_PHRASES.items():
+        for intent, phrases in self.phrasings.builtins.items():
             if intent in samples:
                 for phrase in phrases:
-                    self._exact.setdefault(normalise(phrase), _phrase(phrase, intent, (), phrase))
+                    self._exact.setdefault(normalise(phrase), self._phrase(phrase, intent))
         self._vocabulary = sorted({word for text in self._exact for word in text.split()})
         self._known = frozenset(self._vocabulary)
         self._patterns.sort(key=lambda p: -p.literal_words)  # the most specific sample first
 
     @classmethod
-    def from_model(cls, model: Mapping[str, Any], *, near: bool = True) -> Resolver:
-        """From an interaction model dict (``{"interactionModel": {"languageModel": ...}}``)."""
+    def from_model(
+        cls,
+        model: Mapping[str, Any],
+        *,
+        locale: str = DEFAULT_LOCALE,
+        phrasings: Phrasings | None = None,
+        near: bool = True,
+    ) -> Resolver:
+        """From an interaction model dict (``{"interactionModel": {"languageModel": ...}}``),
+        with ``locale``'s phrasings (or the ``phrasings`` given)."""
         language = model.get("interactionModel", model).get("languageModel", model)
         slot_types: dict[str, dict[str, str]] = {}
         for slot_type in language.get("types", []):
@@ -230,18 +234,34 @@ class Resolver:
         for intent in language.get("intents", []):
             samples[intent["name"]] = list(intent.get("samples", []))
             intent_slots[intent["name"]] = {s["name"]: s["type"] for s in intent.get("slots", [])}
-        return cls(language.get("invocationName", ""), samples, slot_types, intent_slots, near=near)
+        return cls(
+            language.get("invocationName", ""),
+            samples,
+            slot_types,
+            intent_slots,
+            phrasings=phrasings or load_phrasings(locale),
+            near=near,
+        )
 
     @classmethod
-    def from_file(cls, path: str | Path = DEFAULT_MODEL_PATH, *, near: bool = True) -> Resolver:
-        """From an interaction model JSON file (by default the project's en-US model)."""
-        return cls.from_model(json.loads(Path(path).read_text(encoding="utf-8")), near=near)
+    def from_file(
+        cls, path: str | Path = DEFAULT_MODEL_PATH, *, locale: str | None = None, near: bool = True
+    ) -> Resolver:
+        """From an interaction model JSON file (by default the project's en-US model), with the
+        phrasings of ``locale``, or of the locale the file is named for (``en-GB.json``)."""
+        path = Path(path)
+        if locale is None:
+            locale = path.stem if is_locale(path.stem) else DEFAULT_LOCALE
+        model = json.loads(path.read_text(encoding="utf-8"))
+        return cls.from_model(model, locale=locale, near=near)
 
     def resolve(self, text: str) -> Resolution:
         """The intent (or :data:`LAUNCH`, or :data:`FALLBACK`) and slots for one typed line."""
         words = normalise(text)
-        if words == _WAKE or words.startswith(_WAKE + " "):
-            words = words[len(_WAKE) :].strip()
+        for wake in self.phrasings.wake_words:
+            if words == wake or words.startswith(wake + " "):
+                words = words[len(wake) :].strip()
+                break
         rests = self._after_invocation(words)
         if rests is None:
             return self._match(words)[1]
@@ -260,20 +280,21 @@ class Resolver:
             return None
         if words == name:
             return []
-        for verb in ("ask", "tell"):
+        for verb in self.phrasings.ask_verbs:
             head = f"{verb} {name}"
             if words == head:
                 return []
             if words.startswith(head + " "):
                 rest = words[len(head) + 1 :]
                 first, _, after = rest.partition(" ")
-                return [after, rest] if first in _CONNECTORS and after else [rest]
-        for verb in _OPEN_VERBS:
+                return [after, rest] if first in self.phrasings.connectors and after else [rest]
+        joined = f" {self.phrasings.open_and} "
+        for verb in self.phrasings.open_verbs:
             head = f"{verb} {name}"
             if words == head:
                 return []
-            if words.startswith(head + " and "):
-                return [words[len(head) + 5 :]]
+            if words.startswith(head + joined):
+                return [words[len(head) + len(joined) :]]
         return None
 
     def _match(self, words: str) -> tuple[int, Resolution]:
@@ -299,7 +320,7 @@ class Resolver:
             get_close_matches(tokens[i], self._vocabulary, n=_CORRECTIONS, cutoff=0.6)
             for i in unknown
         ]
-        negated = _is_negated(words)
+        negated = self._is_negated(words)
         matcher = SequenceMatcher(autojunk=False)
         matcher.set_seq2(words)
         best: _Phrase | None = None
@@ -318,7 +339,7 @@ class Resolver:
         return _resolution(best, best_score, NEAR) if best is not None else None
 
     def _contained(self, words: str) -> Resolution | None:
-        tokens, negated = words.split(), _is_negated(words)
+        tokens, negated = words.split(), self._is_negated(words)
         best: tuple[int, int, _Phrase] | None = None
         for size in range(len(tokens) - 1, _MIN_CONTAINED_WORDS - 1, -1):
             for start in range(len(tokens) - size + 1):
@@ -334,7 +355,7 @@ class Resolver:
         return _resolution(phrase, len(phrase.text) / len(words), CONTAINED)
 
     def _unresolved(self, words: str) -> Resolution | None:
-        present, negated = set(words.split()), _is_negated(words)
+        present, negated = set(words.split()), self._is_negated(words)
         for pattern in self._patterns:
             if not pattern.words <= present or pattern.negated != negated:
                 continue
@@ -354,10 +375,10 @@ class Resolver:
         pieces = _SLOT.split(sample)  # literal text at the even positions, slot names between
         names = pieces[1::2]
         if not names:
-            self._exact.setdefault(normalise(sample), _phrase(sample, intent, (), sample))
+            self._exact.setdefault(normalise(sample), self._phrase(sample, intent))
             return
         literals = [normalise(part) for part in pieces[0::2]]
-        negated = any(_is_negated(part) for part in literals)
+        negated = any(self._is_negated(part) for part in literals)
         # Every filled-in variant is an exact phrase; the pattern catches values not listed.
         for fills in _combinations([(n, self._types.get(slots_of.get(n, ""), {})) for n in names]):
             parts = [literals[0]]
@@ -385,9 +406,18 @@ class Resolver:
             )
         )
 
+    def _phrase(self, text: str, intent: str) -> _Phrase:
+        """A sample or built-in phrasing without slots."""
+        words = normalise(text)
+        return _Phrase(words, intent, (), text, self._is_negated(words), words.count(" ") + 1)
+
+    def _is_negated(self, words: str) -> bool:
+        return not self.phrasings.negations.isdisjoint(words.split())
+
     def _value_id(self, slot_type: str, spoken: str) -> str | None:
         values = self._types.get(slot_type, {})
-        for candidate in (spoken, *(spoken[len(a) :] for a in _ARTICLES if spoken.startswith(a))):
+        bare = (spoken[len(article) :] for article in self._articles if spoken.startswith(article))
+        for candidate in (spoken, *bare):
             if candidate in values:
                 return values[candidate]
         return None
@@ -406,19 +436,8 @@ def _combinations(
             yield [(name, spoken, ident), *tail]
 
 
-def _phrase(
-    text: str, intent: str, slots: tuple[tuple[str, str, str], ...], sample: str
-) -> _Phrase:
-    words = normalise(text)
-    return _Phrase(words, intent, slots, sample, _is_negated(words), words.count(" ") + 1)
-
-
 def _urgency(intent: str) -> int:
     return len(URGENT_INTENTS) - URGENT_INTENTS.index(intent) if intent in URGENT_INTENTS else 0
-
-
-def _is_negated(words: str) -> bool:
-    return not _NEGATIONS.isdisjoint(words.split())
 
 
 def _resolution(phrase: _Phrase, score: float, match: str) -> Resolution:

@@ -41,5 +41,6 @@ def resolver_for(locale: str, directory: Path = MODEL_DIR) -> Resolver:
 def load_resolver(path: Path, locale: str = DEFAULT_LOCALE) -> Resolver:
     """The resolver for the model file, or for one built from ``locale``'s content without it."""
     if path.is_file():
-        return Resolver.from_file(path)
-    return Resolver.from_model(build_model(load_content(spoken_locale(locale))))
+        return Resolver.from_file(path, locale=locale)
+    name = spoken_locale(locale)
+    return Resolver.from_model(build_model(load_content(name)), locale=name)

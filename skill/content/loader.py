@@ -74,7 +74,7 @@ SOURCES = (
 COMPILED = "compiled.json"
 
 
-def _parse_yaml(name: str, text: str) -> Any:
+def parse_yaml(name: str, text: str) -> Any:
     import yaml  # only when the compiled copy is stale: ~11 ms of imports
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -119,13 +119,13 @@ def _parse(directory: Path) -> tuple[dict[str, Any], bool]:
             return dict(compiled["data"]), True
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    return {name: _parse_yaml(name, data.decode("utf-8")) for name, data in sources.items()}, False
+    return {name: parse_yaml(name, data.decode("utf-8")) for name, data in sources.items()}, False
 
 
 def render_compiled(directory: Path = CONTENT_DIR) -> str:
     """The compiled copy of the sources in ``directory`` (validated first)."""
     sources = _sources(directory)
-    data = {name: _parse_yaml(name, text.decode("utf-8")) for name, text in sources.items()}
+    data = {name: parse_yaml(name, text.decode("utf-8")) for name, text in sources.items()}
     for locale in locales_in(data):  # never compile content that does not load
         _load(data, locale)
     return json.dumps({"sources": _digests(sources), "data": data}, indent=1, sort_keys=True) + "\n"
