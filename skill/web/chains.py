@@ -7,13 +7,18 @@ new one would cost an outbound download holding a worker for up to the fetch tim
   that failed can never push the real chain out;
 - a failure is remembered for ``failure_ttl_s`` per normalised URL, in a separate bounded map;
 - new downloads are rationed by a token bucket per worker (``burst`` at once, then one every
-  ``refill_s``); a request over the ration is refused without fetching.
+  ``refill_s``); a request over the ration is refused without fetching;
+- one download per URL at a time (``fetching``): when a fresh worker is sent a burst of requests,
+  they wait for the first one's download and find the chain cached, rather than each spending
+  the ration and the later ones being refused.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -68,6 +73,9 @@ class ChainCache(Generic[Chain]):
         self._chains: OrderedDict[str, tuple[Chain, float]] = OrderedDict()
         self._failures: OrderedDict[str, Failure] = OrderedDict()
         self._lock = threading.Lock()
+        # URL -> (its download's lock, how many requests hold or wait for it): an entry lives
+        # only while someone is in ``fetching``, so the map is bounded by the worker's threads.
+        self._downloads: dict[str, tuple[threading.Lock, int]] = {}
 
     def chain(self, url: str, now: float) -> Chain | None:
         """The verified chain for ``url`` if it is still valid at ``now``."""
@@ -78,6 +86,23 @@ class ChainCache(Generic[Chain]):
         """A failure remembered for ``url`` that still stands at ``now``."""
         found = self._failures.get(url)
         return found if found is not None and now < found.until else None
+
+    @contextmanager
+    def fetching(self, url: str) -> Iterator[None]:
+        """Hold ``url``'s download: a second request for it waits here, then looks again."""
+        with self._lock:
+            lock, users = self._downloads.get(url, (threading.Lock(), 0))
+            self._downloads[url] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                lock, users = self._downloads[url]
+                if users == 1:
+                    del self._downloads[url]
+                else:
+                    self._downloads[url] = (lock, users - 1)
 
     def may_fetch(self, now: float) -> bool:
         """Whether one more download fits the budget (spends it if so)."""

@@ -148,12 +148,25 @@ class RequestVerifier:
 
     def _signing_key(self, cert_url: str, now: float) -> rsa.RSAPublicKey:
         url = check_cert_url(cert_url)  # the normalised URL: the one key for every spelling
+        known = self._known_key(url, now)
+        if known is not None:
+            return known
+        with self._chains.fetching(url):
+            # A request ahead of this one may have fetched it while this one waited.
+            known = self._known_key(url, now)
+            return known if known is not None else self._fetch_key(url, now)
+
+    def _known_key(self, url: str, now: float) -> rsa.RSAPublicKey | None:
+        """The cached chain's key, or None to fetch; a remembered failure is raised again."""
         cached = self._chains.chain(url, now)
         if cached is not None and cached.valid_from <= now:
             return cached.key
         failed = self._chains.failure(url, now)
         if failed is not None:
             raise VerificationError(failed.check, failed.reason)
+        return None
+
+    def _fetch_key(self, url: str, now: float) -> rsa.RSAPublicKey:
         if not self._chains.may_fetch(now):
             log.warning(
                 "certificate fetch budget spent; refusing without fetching",
