@@ -235,10 +235,13 @@ def update_sections(old: str, new: str, prefixes: tuple[str, ...], stamp: str) -
     fresh = [line for line in new.split(heading)[0].splitlines() if ours(line)]
     stamp_key = "- " + stamp.split(":")[0] + ":"
     out: list[str] = []
+    section = ""  # the rows are the results table's (before any heading) and the notes'
     for line in old.split(heading)[0].splitlines():
+        if line.startswith("## "):
+            section = line
         if line.startswith(stamp_key):
             continue  # an earlier partial run's stamp
-        if ours(line):
+        if section in ("", "## Notes") and ours(line):
             out += [f for f in fresh if f[0] == line[0]]
             fresh = [f for f in fresh if f[0] != line[0]]
         elif line.startswith("- bench duration:"):

@@ -106,6 +106,32 @@ def test_a_partial_run_updates_only_its_sections_rows():
     assert report.update_sections(merged, new, ("audio",), stamp) == merged  # idempotent
 
 
+def test_a_partial_run_leaves_rows_written_by_hand_in_other_sections():
+    old = "\n".join(
+        [
+            "- bench duration: 180 s",
+            "| cold start, median | 215 ms |",
+            "## Notes",
+            "- cold start, median: 15 runs",
+            "## Before and after",
+            "| cold start, median | 300 ms before | 215 ms after |",
+            "- cold start, median fell by a third",
+            "## What each row measures",
+        ]
+    )
+    new = "\n".join(
+        [
+            "| cold start, median | 200 ms |",
+            "- cold start, median: 15 runs",
+            "## What each row measures",
+        ]
+    )
+    merged = report.update_sections(old, new, ("cold start",), "cold rows: full run of now")
+    assert "| cold start, median | 200 ms |" in merged and "215 ms |\n" not in merged
+    assert "| cold start, median | 300 ms before | 215 ms after |" in merged
+    assert "- cold start, median fell by a third" in merged
+
+
 def test_cold_starts_compile_the_bytecode_the_children_will_not_write(tmp_path, monkeypatch):
     from bench.bytecode import PACKAGES, compile_repository
 
