@@ -75,6 +75,11 @@ def _say(
     return Outcome(session or ctx.session, reply, effects)
 
 
+def _say_then_ask(ctx: Ctx, key: P) -> Outcome:
+    """One line, then the current state's question, which is also the reprompt."""
+    return _say(ctx, _p(ctx, key), question(ctx), reprompt=question(ctx))
+
+
 def _end(ctx: Ctx, *keys: P, effects: frozenset[Effect] = frozenset()) -> Outcome:
     speech = tuple(_p(ctx, key) for key in keys)
     card = Card(ctx.content.card_title, " ".join(line.text for line in speech))
@@ -253,17 +258,17 @@ def pain_guidance(ctx: Ctx) -> Outcome:
 
 @action(reasks=True)
 def pain_blocked(ctx: Ctx) -> Outcome:
-    return _say(ctx, _p(ctx, P.PAIN_BLOCKED), question(ctx), reprompt=question(ctx))
+    return _say_then_ask(ctx, P.PAIN_BLOCKED)
 
 
 @action(reasks=True)
 def pain_rest(ctx: Ctx) -> Outcome:
-    return _say(ctx, _p(ctx, P.PAIN_REST), question(ctx), reprompt=question(ctx))
+    return _say_then_ask(ctx, P.PAIN_REST)
 
 
 @action(reasks=True)
 def repeat_pain(ctx: Ctx) -> Outcome:
-    return _say(ctx, _p(ctx, P.PAIN_STOP), question(ctx), reprompt=question(ctx))
+    return _say_then_ask(ctx, P.PAIN_STOP)
 
 
 @action()
@@ -513,7 +518,7 @@ def last_step_again(ctx: Ctx) -> Outcome:
 
 @action(reasks=True)
 def take_your_time(ctx: Ctx) -> Outcome:
-    return _say(ctx, _p(ctx, P.TAKE_YOUR_TIME), question(ctx), reprompt=question(ctx))
+    return _say_then_ask(ctx, P.TAKE_YOUR_TIME)
 
 
 @action()
@@ -664,17 +669,17 @@ def help_here(ctx: Ctx) -> Outcome:
 
 @action(reasks=True)
 def thanks(ctx: Ctx) -> Outcome:
-    return _say(ctx, _p(ctx, P.THANKS), question(ctx), reprompt=question(ctx))
+    return _say_then_ask(ctx, P.THANKS)
 
 
 @action(reasks=True)
 def not_asked(ctx: Ctx) -> Outcome:
-    return _say(ctx, _p(ctx, P.NOT_ASKED), question(ctx), reprompt=question(ctx))
+    return _say_then_ask(ctx, P.NOT_ASKED)
 
 
 @action(reasks=True)
 def not_in_routine(ctx: Ctx) -> Outcome:
-    return _say(ctx, _p(ctx, P.NOT_IN_ROUTINE), question(ctx), reprompt=question(ctx))
+    return _say_then_ask(ctx, P.NOT_IN_ROUTINE)
 
 
 @action(reasks=True)
@@ -686,7 +691,7 @@ def fallback(ctx: Ctx) -> Outcome:
     if misses >= 2:
         tail = (question(ctx),) if ctx.session.state in QUESTION_STATES else ()
         return _say(ctx, _p(ctx, P.FALLBACK_LAST), *tail, reprompt=question(ctx))
-    return _say(ctx, _p(ctx, P.FALLBACK), question(ctx), reprompt=question(ctx))
+    return _say_then_ask(ctx, P.FALLBACK)
 
 
 @action()
