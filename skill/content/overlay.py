@@ -229,13 +229,9 @@ def _override_texts(
     r: Reader, section: str, base: Mapping[str, str], raw: Any, allowed: Allowed
 ) -> dict[str, str]:
     merged = dict(base)
-    if raw is None:
-        return merged
-    data = r.mapping(raw, section)
+    data = _entries(r, raw, section, base, section.removesuffix("s"))
     for key in data:
         where = f"{section}.{key}"
-        if key not in base:
-            raise r.fail(where, f"the base has no {section.removesuffix('s')} {key!r}")
         merged[key] = r.placeholders(r.text(data, key, section), where, allowed(section, key))
     return merged
 
@@ -245,14 +241,8 @@ def _override_prompts(
 ) -> dict[str, tuple[str, ...]]:
     """A prompt's override is one wording, or a list of wordings, replacing the base's."""
     merged = dict(base)
-    if raw is None:
-        return merged
-    data = r.mapping(raw, "prompts")
-    for key in data:
+    for key, value in _entries(r, raw, "prompts", base, "prompt").items():
         where = f"prompts.{key}"
-        if key not in base:
-            raise r.fail(where, f"the base has no prompt {key!r}")
-        value = data[key]
         items = value if isinstance(value, list) and value else [value]
         merged[key] = tuple(
             r.placeholders(r.text({key: item}, key, "prompts"), where, allowed("prompts", key))
@@ -267,11 +257,15 @@ def _fields(r: Reader, data: Mapping[str, Any], where: str, allowed: tuple[str, 
             raise r.fail(f"{where}.{key}", f"an overlay may set only {', '.join(allowed)}")
 
 
-def _entries(r: Reader, raw: Any, where: str, ids: Collection[str], what: str) -> Mapping[str, Any]:
+def _entries(
+    r: Reader, raw: Any, where: str, ids: Collection[str], what: str, hint: str = ""
+) -> Mapping[str, Any]:
+    """The overlay's entries at ``where``, each naming one of the base's ``ids`` (a ``what``)."""
     data = r.mapping(raw, where) if raw is not None else {}
     for key in data:
         if key not in ids:
-            raise r.fail(f"{where}.{key}", f"the base has no {what} {key!r}")
+            why = f"the base has no {what} {key!r}" + (f" ({hint})" if hint else "")
+            raise r.fail(f"{where}.{key}", why)
     return data
 
 
@@ -449,17 +443,10 @@ def _override_slot_types(
     r: Reader, types: Mapping[str, tuple[SlotValue, ...]], raw: Any
 ) -> dict[str, tuple[SlotValue, ...]]:
     merged = dict(types)
-    if raw is None:
-        return merged
-    data = r.mapping(raw, "slot_types")
+    hint = "routine names and FAQ topics take add_synonyms under routines.<id> and faq.<id>"
+    data = _entries(r, raw, "slot_types", types, "slot type", hint)
     for type_name in data:
         where = f"slot_types.{type_name}"
-        if type_name not in types:
-            raise r.fail(
-                where,
-                f"the base has no slot type {type_name!r} (routine names and FAQ topics take "
-                f"add_synonyms under routines.<id> and faq.<id>)",
-            )
         values = types[type_name]
         change = _entries(r, data[type_name], where, {value.id for value in values}, "value")
         meaning = {s.lower(): v.id for v in values for s in (v.name, *v.synonyms)}
